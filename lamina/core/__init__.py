@@ -1,0 +1,1 @@
+"""The core: variables, the layer base, state binding, symbolic shapes, naming, errors."""

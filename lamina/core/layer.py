@@ -1,0 +1,332 @@
+"""Layer: the base of everything with weights, from ``Dense`` to a whole ``Model``."""
+
+from __future__ import annotations
+
+import inspect
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina.core import call_context, config, naming, symbolic
+from lamina.core.errors import describe
+from lamina.core.variable import Variable
+
+# Attributes that point at other objects but do not make them part of this layer.
+_UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_recorded_output_shape", "_init_args",
+                        "_trainer", "optimizer", "_compiled", "input_spec", "_call_order"})
+
+
+def _is_state_holder(value):
+    """Seed generators and metrics: objects whose variables are state but not weights."""
+    return getattr(type(value), "_lamina_state_holder", False)
+
+
+class Layer:
+    """Base class of all layers: tracks sub-layers and variables, builds lazily, serializes itself.
+
+    Subclass it the Keras way: create sub-layers in ``__init__``, weights in ``build(input_shape)``
+    with :meth:`add_weight`, and write ``call(inputs)``. Sub-layers and variables assigned as
+    attributes, also inside lists and dicts, are tracked automatically.
+
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+    ...     def call(self, x):
+    ...         return x * self.w
+    >>> Scale()(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        config.capture_init(cls)
+        config.register(cls, getattr(cls, "_registered_name", None) or cls.__name__)
+        params = inspect.signature(cls.call).parameters
+        cls._call_accepts_training = "training" in params
+        default = params["training"].default if "training" in params else None
+        cls._call_training_default = None if default is inspect.Parameter.empty else default
+
+    def __init__(self, *, name=None, trainable=True, dtype=None, autocast=True,
+                 input_shape=None, input_dim=None, batch_size=None, batch_input_shape=None,
+                 activity_regularizer=None, **kwargs):
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
+        self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = jnp.dtype(getattr(dtype, "name", dtype) or "float32").name
+        self.autocast = autocast
+        self.built = False
+        self.input_spec = None
+        self.activity_regularizer = activity_regularizer
+        self._own_variables = []
+        self._losses = []
+        if input_dim is not None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            batch_size, input_shape = batch_input_shape[0], batch_input_shape[1:]
+        self._declared_input_shape = None if input_shape is None else (
+            (batch_size,) + tuple(input_shape))
+
+    # -- tracking ------------------------------------------------------------------------------
+    def _tracked(self, kind):
+        """Direct attributes of type ``kind`` (a class or a predicate), also inside lists,
+        tuples and dicts, in assignment order."""
+        found, seen = [], set()
+        matches = kind if not isinstance(kind, type) else (lambda v: isinstance(v, kind))
+
+        def visit(value):
+            if matches(value):
+                if id(value) not in seen and value is not self:
+                    seen.add(id(value))
+                    found.append(value)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    visit(item)
+
+        for key, value in self.__dict__.items():
+            if key not in _UNTRACKED:
+                visit(value)
+        return found
+
+    @property
+    def _layers(self):
+        """Direct sub-layers."""
+        return self._tracked(Layer)
+
+    def _flatten_layers(self, include_self=True):
+        """This layer and all nested sub-layers, depth first, each once."""
+        out, seen, stack = [], set(), [self]
+        while stack:
+            layer = stack.pop(0)
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            if include_self or layer is not self:
+                out.append(layer)
+            stack[0:0] = layer._layers
+        return out
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        self._trainable = bool(value)
+
+    def _collect_variables(self, trainable=None, include_state=False):
+        out, seen = [], set()
+
+        def visit(layer, frozen):
+            frozen = frozen or not layer._trainable
+            own = layer._own_variables + [v for v in layer._tracked(Variable)
+                                          if v not in layer._own_variables]
+            for want in (True, False):
+                for v in own:
+                    if v.trainable == want and id(v) not in seen:
+                        effective = v.trainable and not frozen
+                        if trainable is None or trainable == effective:
+                            seen.add(id(v))
+                            out.append(v)
+            if include_state and trainable is not True:
+                for holder in layer._tracked(_is_state_holder):
+                    for v in holder.variables:
+                        if id(v) not in seen:
+                            seen.add(id(v))
+                            out.append(v)
+            for sub in layer._layers:
+                visit(sub, frozen)
+
+        visit(self, False)
+        return out
+
+    @property
+    def variables(self):
+        """Every variable of this layer and its sub-layers, including random-seed and metric
+        state (``weights`` excludes those)."""
+        return self._collect_variables(include_state=True)
+
+    @property
+    def weights(self):
+        """The weights of this layer and its sub-layers: trainable first, per layer."""
+        return self._collect_variables()
+
+    @property
+    def trainable_variables(self):
+        """Variables that ``fit`` updates (excludes those of frozen layers)."""
+        return self._collect_variables(trainable=True)
+
+    trainable_weights = trainable_variables
+
+    @property
+    def non_trainable_variables(self):
+        """Variables ``fit`` does not differentiate: frozen weights, statistics, seeds, metrics."""
+        return self._collect_variables(trainable=False, include_state=True)
+
+    @property
+    def non_trainable_weights(self):
+        """Non-trainable weights (BatchNorm statistics, frozen layers' weights)."""
+        return self._collect_variables(trainable=False)
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   regularizer=None, constraint=None, name=None):
+        """Creates a variable owned by this layer (call it from ``build``).
+
+        ``initializer`` is a name (``"glorot_uniform"``), an initializer object or a callable;
+        the default is ``glorot_uniform`` for floats and ``zeros`` otherwise.
+        """
+        from lamina import initializers, regularizers, constraints
+
+        dtype = jnp.dtype(dtype or self.dtype).name
+        if initializer is None:
+            initializer = "glorot_uniform" if jnp.issubdtype(dtype, jnp.floating) else "zeros"
+        variable = Variable(initializers.get(initializer), shape=tuple(shape or ()), dtype=dtype,
+                            trainable=trainable, name=name or f"variable_{len(self._own_variables)}")
+        variable.path = f"{self.name}/{variable.name}"
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraints.get(constraint)
+        self._own_variables.append(variable)
+        return variable
+
+    # -- building and calling ------------------------------------------------------------------
+    def build(self, input_shape):
+        """Creates the weights for inputs of ``input_shape``; the default creates none."""
+
+    def _maybe_build(self, inputs):
+        if self.built:
+            return
+        shapes = jax.tree_util.tree_map(lambda x: symbolic.known_shape(jnp.shape(x)), inputs)
+        try:
+            self.build(shapes)
+        except (ValueError, TypeError) as error:
+            if type(error) not in (ValueError, TypeError) or describe(self) in str(error):
+                raise
+            raise type(error)(f"{describe(self)} could not be built for input shape {shapes}: {error}") from error
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation on arrays; subclasses override it."""
+        raise NotImplementedError(f"{describe(self)}: layers must implement `call`.")
+
+    def __call__(self, *args, **kwargs):
+        if symbolic.is_symbolic((args, kwargs)):
+            return self._call_symbolic(args, kwargs)
+        if not args:
+            raise TypeError(f"{describe(self)}: call it with the inputs as first argument.")
+        inputs = self._convert_inputs(args[0])
+        args = (inputs,) + args[1:]
+        self._maybe_build(inputs)
+        if self.input_spec is not None:
+            for leaf in jax.tree_util.tree_leaves(inputs):
+                self.input_spec.check(self, jnp.shape(leaf))
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = call_context.current_training()
+        if training is None:
+            training = self._call_training_default
+        if self._call_accepts_training:
+            kwargs["training"] = training
+        with call_context.training_scope(training):
+            outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            self.add_loss(self.activity_regularizer(outputs))
+        symbolic.record(self, outputs)
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        def convert(x):
+            if isinstance(x, Variable):
+                x = x.value
+            if not isinstance(x, (jax.Array, jax.core.Tracer)):
+                x = np.asarray(x)
+                if x.dtype == np.float64:
+                    x = x.astype(self.dtype if self.autocast else "float32")
+                x = jnp.asarray(x)
+            if self.autocast and jnp.issubdtype(x.dtype, jnp.floating) and x.dtype != self.dtype:
+                x = x.astype(self.dtype)
+            return x
+
+        return jax.tree_util.tree_map(convert, inputs)
+
+    def _call_symbolic(self, args, kwargs):
+        def run(symbolic_args):
+            return self(*symbolic_args, **kwargs)
+
+        outputs = symbolic.output_specs(run, args)
+        for i, leaf in enumerate(jax.tree_util.tree_leaves(
+                outputs, is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))):
+            leaf.history = (self, args, i)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for ``input_shape`` (``None`` for unknown dims), from the real ``call``."""
+        spec = symbolic.SymbolicTensor(input_shape, self.dtype)
+        out = symbolic.output_specs(lambda x: self(x), spec)
+        return jax.tree_util.tree_map(lambda t: t.shape, out,
+                                      is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))
+
+    # -- losses added by the layer -------------------------------------------------------------
+    def add_loss(self, loss):
+        """Adds a scalar to the training loss (e.g. an activity regularizer)."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added during the last call, plus weight regularization penalties."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            for v in layer._own_variables:
+                if getattr(v, "regularizer", None) is not None and v.trainable:
+                    out.append(v.regularizer(v.value))
+        return out
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses = []
+
+    # -- weights as numpy ----------------------------------------------------------------------
+    def count_params(self):
+        """Total number of scalars in this layer's weights."""
+        if not self.built and not self.variables:
+            raise ValueError(f"{describe(self)} is not built yet; call it on data or `build()` first.")
+        return int(sum(np.prod(v.shape) for v in self.weights))
+
+    def get_weights(self):
+        """The weights as a list of numpy arrays, in ``weights`` order."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from a list of arrays in ``weights`` order; shapes must match."""
+        targets = self.weights
+        if len(weights) != len(targets):
+            raise ValueError(f"{describe(self)}: expected a list of {len(targets)} weight arrays, "
+                             f"received {len(weights)}.")
+        for variable, value in zip(targets, weights):
+            if tuple(np.shape(value)) != variable.shape:
+                raise ValueError(f"{describe(self)}: weight '{variable.path}' has shape "
+                                 f"{variable.shape}, received an array of shape {np.shape(value)}.")
+        for variable, value in zip(targets, weights):
+            variable.assign(value)
+
+    # -- configuration -------------------------------------------------------------------------
+    def get_config(self):
+        """The constructor arguments (captured automatically), serialized."""
+        args = dict(getattr(self, "_init_args", {}))
+        base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        for key in ("name", "trainable", "dtype"):
+            args.pop(key, None)
+        return {**base, **{k: config.serialize(v, k) for k, v in args.items()
+                           if not k.startswith("*")}}
+
+    @classmethod
+    def from_config(cls, cfg):
+        """Builds a layer from :meth:`get_config` output."""
+        return cls(**{k: config.deserialize(v) for k, v in cfg.items()})
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

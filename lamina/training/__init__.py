@@ -1,0 +1,1 @@
+"""Training: compile, the pure step, the compiled chunk programs and the trainer around them."""

@@ -1,0 +1,144 @@
+"""The compiled programs behind fit/evaluate/predict: many steps per device call.
+
+A *chunk* runs ``length`` steps of ``train_step`` (or ``test_step``) in one compiled call: the state
+stays packed on the device, each step gathers its batch from data already on the device through a
+(shuffled) index vector, and a partial last batch is padded and masked so every step has the same
+shape. The *form* of the loop is a choice made per model and backend (see :func:`choose_form`):
+``rolled`` (``lax.scan``), ``unrolled`` (``lax.scan`` fully unrolled) or ``per_step`` (one call
+per step), because XLA:CPU loses its fast convolution path inside loops.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from lamina.core.state import StateScope
+from lamina.training.batch import padding_mask
+
+
+def choose_form(model):
+    """``rolled`` unless a layer says loops hurt it on this backend (convolutions on the CPU)."""
+    if jax.default_backend() == "cpu" and any(
+            getattr(layer, "_slow_in_loops_on_cpu", False) for layer in model._flatten_layers()):
+        return "per_step"
+    return "rolled"
+
+
+class Programs:
+    """Compiled chunk and predict programs of one model over one :class:`PackedState`."""
+
+    def __init__(self, model, store, form):
+        self.model = model
+        self.store = store
+        self.form = form
+        self.cache = {}
+        self.trace_count = 0
+
+    # -- building blocks -----------------------------------------------------------------------
+    def _bind(self, values):
+        return StateScope(dict(zip(self.store.variables, values)))
+
+    def _run_step(self, method, values, batch, mask):
+        with self._bind(values) as scope, padding_mask(mask):
+            logs = method(batch)
+        stray = [v.path for v in scope.written() if id(v) not in self.store.ids]
+        if stray:
+            raise RuntimeError(f"Variables {stray} were assigned inside a compiled step but are "
+                               "not part of the model's state; create them in `__init__` or "
+                               "`build` and track them as attributes.")
+        return logs, [scope.get(v) for v in self.store.variables]
+
+    def _reset_metrics(self, values, reset):
+        with self._bind(values) as scope:
+            for metric in self.model.metrics:
+                metric.reset_state()
+        written = {id(v) for v in scope.written()}
+        return [jnp.where(reset, scope.get(v), value) if id(v) in written else value
+                for v, value in zip(self.store.variables, values)]
+
+    # -- train / test chunks -------------------------------------------------------------------
+    def chunk(self, kind, length, batch_size, padded, all_logs):
+        """A compiled ``(buffers, data, mask, start, reset) -> (buffers, logs)``.
+
+        ``data`` holds the epoch's rows already in order (shuffled and padded, see
+        :func:`epoch_data`); step ``i`` takes rows ``[(start + i) * batch_size, ...)``.
+        """
+        key = (kind, length, batch_size, padded, all_logs)
+        if key not in self.cache:
+            self.cache[key] = jax.jit(self._make_chunk(kind, length, batch_size, padded, all_logs),
+                                      donate_argnums=0)
+        return self.cache[key]
+
+    def _make_chunk(self, kind, length, batch_size, padded, all_logs):
+        method = self.model.train_step if kind == "train" else self.model.test_step
+
+        def chunk(buffers, data, mask, start, reset):
+            self.trace_count += 1
+            values = self._reset_metrics(self.store.unpack(buffers), reset)
+
+            def body(values, i):
+                offset = (start + i) * batch_size
+                batch = jax.tree_util.tree_map(
+                    lambda a: jax.lax.dynamic_slice_in_dim(a, offset, batch_size), data)
+                step_mask = jax.lax.dynamic_slice_in_dim(mask, offset, batch_size) if padded else None
+                logs, values = self._run_step(method, values, batch, step_mask)
+                return values, logs
+
+            if length == 1 or self.form == "per_step":
+                logs_seq = []
+                for i in range(length):
+                    values, logs = body(values, i)
+                    logs_seq.append(logs)
+                logs = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *logs_seq)
+            else:
+                unroll = length if self.form == "unrolled" else 1
+                values, logs = jax.lax.scan(body, values, jnp.arange(length), unroll=unroll)
+            if not all_logs:
+                logs = jax.tree_util.tree_map(lambda x: x[-1], logs)
+            return self.store.pack(values), logs
+
+        return chunk
+
+    # -- predict -------------------------------------------------------------------------------
+    def predict(self, length, batch_size):
+        """A compiled ``(buffers, x_block) -> outputs`` over ``length`` batches of a block."""
+        key = ("predict", length, batch_size)
+        if key not in self.cache:
+            method = self.model.predict_step
+
+            def run(buffers, block):
+                self.trace_count += 1
+                values = self.store.unpack(buffers)
+
+                def body(_, batch):
+                    with self._bind(values):
+                        return None, method(batch)
+
+                batches = jax.tree_util.tree_map(
+                    lambda a: a.reshape((length, batch_size) + a.shape[1:]), block)
+                _, out = jax.lax.scan(body, None, batches)
+                return jax.tree_util.tree_map(
+                    lambda a: a.reshape((length * batch_size,) + a.shape[2:]), out)
+
+            self.cache[key] = jax.jit(run)
+        return self.cache[key]
+
+
+def _epoch_data(data, key, n, total, shuffle):
+    order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
+    positions = jnp.arange(total)
+    rows = order[positions % n]
+    return (jax.tree_util.tree_map(lambda a: jnp.take(a, rows, axis=0), data),
+            (positions < n).astype(jnp.float32))
+
+
+_epoch_data_jit = jax.jit(_epoch_data, static_argnums=(2, 3, 4))
+
+
+def epoch_data(data, key, n, total, shuffle):
+    """The epoch's rows in order: shuffled on the device (one gather per epoch, so each step
+    reads a contiguous slice), padded cyclically to ``total`` rows, and the 0/1 padding mask."""
+    if not shuffle and n == total:
+        return data, jnp.ones(total, jnp.float32)
+    return _epoch_data_jit(data, key, n, total, shuffle)

@@ -1,0 +1,407 @@
+"""The Trainer mixin of Model: compile, fit, evaluate, predict and the overridable steps.
+
+The steps (``train_step``, ``test_step``, ``predict_step``) are written statefully, as a tf.keras
+user would write them; the engine traces them once with every variable bound to the packed state
+(:mod:`lamina.training.programs`) and runs whole chunks of steps per device call. Everything impure
+(callbacks, progress, host transfers) happens here, between chunks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from lamina import optimizers
+from lamina import random as lamina_random
+from lamina.callbacks.callback import CallbackList
+from lamina.metrics import Mean
+from lamina.training import data as data_module
+from lamina.training.batch import batch_size_of, current_mask, unpack_x_y_sample_weight
+from lamina.training.compile import CompileLoss, CompileMetrics
+from lamina.training.grad import value_and_grad
+from lamina.training.packed_state import PackedState
+from lamina.training.programs import Programs, choose_form, epoch_data
+
+_PREDICT_BLOCK_STEPS = 256  # batches per predict call for large inputs
+
+
+class Trainer:
+    """compile / fit / evaluate / predict for :class:`lamina.Model`."""
+
+    def _init_trainer(self):
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._engine_state = None  # (PackedState, Programs)
+
+    # -- compile -------------------------------------------------------------------------------
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configures training: optimizer, loss and metrics (by name, function or object).
+
+        >>> import lamina
+        >>> model = lamina.Sequential([lamina.layers.Dense(1, input_dim=2)])
+        >>> model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        """
+        if run_eagerly:
+            raise NotImplementedError("compile(run_eagerly=True) is not supported: lamina always "
+                                      "compiles the step (debug with `model(x)` eagerly instead).")
+        self.optimizer = optimizers.get(optimizer)
+        self._compile_loss = CompileLoss(loss, loss_weights)
+        self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
+        self._loss_tracker = Mean(name="loss")
+        if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
+            raise ValueError(f"`steps_per_execution` must be a positive integer, received "
+                             f"{steps_per_execution!r}.")
+        self.steps_per_execution = steps_per_execution
+        self.compiled = True
+        self._engine_state = None
+
+    def _require_compiled(self, method):
+        if not getattr(self, "compiled", False):
+            raise RuntimeError(f"You must call `compile()` before `{method}()` on model "
+                               f"'{self.name}'.")
+
+    @property
+    def metrics(self):
+        """The loss tracker, the compiled metrics, then metrics tracked as attributes."""
+        out = []
+        if getattr(self, "compiled", False):
+            out.append(self._loss_tracker)
+            out.extend(self._compile_metrics.metrics)
+        for layer in self._flatten_layers():
+            for metric in layer._tracked(lambda v: getattr(type(v), "_is_metric", False)):
+                if all(metric is not m for m in out):
+                    out.append(metric)
+        return out
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def get_metrics_result(self):
+        """``{name: result}`` of every metric in :attr:`metrics`."""
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
+        return logs
+
+    # -- the steps (overridable, written statefully) ---------------------------------------------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus losses added by layers (``add_loss``, regularizers)."""
+        total = 0.0
+        if self._compile_loss.spec is not None:
+            total = self._compile_loss(y, y_pred, sample_weight, mask=current_mask())
+        extra = self.losses
+        self._clear_losses()
+        for loss in extra:
+            total = total + jnp.sum(loss)
+        return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics and returns every metric's result."""
+        self._compile_metrics.update_state(y, y_pred, sample_weight, mask=current_mask())
+        return self.get_metrics_result()
+
+    def train_step(self, data):
+        """One optimization step on a batch ``(x, y, sample_weight)``; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        trainable = self.trainable_variables
+
+        def loss_fn():
+            y_pred = self(x, training=True)
+            return self.compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
+
+        (loss, y_pred), grads = value_and_grad(loss_fn, trainable, has_aux=True)()
+        self.optimizer.apply(grads, trainable)
+        self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data):
+        """Loss and metrics on a batch, without updating weights."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data):
+        """The model's outputs for a batch."""
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # -- the engine ----------------------------------------------------------------------------
+    def _can_pad(self):
+        """Padded batches need the default steps, which know about the padding mask."""
+        cls = type(self)
+        return all(getattr(cls, name) is getattr(Trainer, name) for name in
+                   ("train_step", "test_step", "compute_loss", "compute_metrics"))
+
+    def _state_variables(self):
+        variables = list(self.variables)
+        if self.optimizer is not None:
+            variables += self.optimizer.variables
+        for metric in self.metrics:
+            variables += metric.variables
+        variables.append(lamina_random.global_generator().state)
+        unique, seen = [], set()
+        for v in variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                unique.append(v)
+        return unique
+
+    def _engine(self):
+        """The packed state and compiled programs, rebuilt only when the variable set changes."""
+        variables = self._state_variables()
+        if self._engine_state is not None:
+            store, programs = self._engine_state
+            if [id(v) for v in store.variables] == [id(v) for v in variables]:
+                if not store.is_fresh():
+                    store.refresh()
+                return store, programs
+        store = PackedState(variables)
+        self._engine_state = (store, Programs(self, store, choose_form(self)))
+        return self._engine_state
+
+    def _prepare_training(self, x, y):
+        """Builds the model, the optimizer and the metrics before anything is traced."""
+        self._ensure_built(x)
+        if y is not None and not self._compile_metrics.built:
+            y_pred = self.compute_output_spec(x)
+            self._compile_metrics.build(_row_spec(y), y_pred)
+        if self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def _ensure_built(self, x):
+        if not self.built:
+            self._maybe_build(_row_spec(x))
+
+    @property
+    def _trace_count(self):
+        return 0 if self._engine_state is None else self._engine_state[1].trace_count
+
+    # -- fit -----------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Trains for ``epochs`` epochs; returns a :class:`~lamina.callbacks.History`."""
+        self._require_compiled("fit")
+        for name, value in (("class_weight", class_weight), ("steps_per_epoch", steps_per_epoch),
+                            ("validation_steps", validation_steps)):
+            if value is not None:
+                raise NotImplementedError(f"fit({name}=...) is not supported by lamina yet.")
+        (x, y, sample_weight), n = data_module.prepare(x, y, sample_weight)
+        val = None
+        if validation_data is not None:
+            val = data_module.prepare(*unpack_x_y_sample_weight(tuple(validation_data)))[0]
+        elif validation_split:
+            (x, y, sample_weight), val = data_module.split_validation(x, y, sample_weight,
+                                                                      validation_split)
+            n = data_module.num_rows(x, "x")
+        batch_size = _check_batch_size(batch_size)
+        self._prepare_training(x, y)
+        store, programs = self._engine()
+        verbose = 1 if verbose == "auto" else verbose
+        epoch_steps = math.ceil(n / batch_size)
+        callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                 model=self, verbose=verbose, epochs=epochs, steps=epoch_steps)
+        chunk = self._chunk_length(callbacks, epoch_steps, programs.form)
+        device_data = jax.device_put(_pack_data(x, y, sample_weight))
+        device_val = None if val is None else jax.device_put(_pack_data(*val))
+        key = lamina_random.host_key()
+        self.stop_training = False
+        callbacks.on_train_begin()
+        logs = {}
+        for epoch in range(initial_epoch, epochs):
+            callbacks.on_epoch_begin(epoch)
+            logs = self._run_epoch("train", device_data, jax.random.fold_in(key, epoch),
+                                   bool(shuffle), n, batch_size, chunk, callbacks)
+            if device_val is not None and (epoch + 1) % validation_freq == 0:
+                val_logs = self._evaluate_arrays(device_val, validation_batch_size or batch_size,
+                                                 CallbackList([], model=self))
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            callbacks.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callbacks.on_train_end(logs)
+        return self.history
+
+    def _chunk_length(self, callbacks, epoch_steps, form):
+        if form == "per_step":
+            return 1
+        if callbacks.has_batch_hooks("train"):
+            return self.steps_per_execution
+        if callbacks.wants_progress:
+            return max(self.steps_per_execution, math.ceil(epoch_steps / 20))
+        return epoch_steps
+
+    def _run_epoch(self, kind, device_data, key, shuffle, n, batch_size, chunk, callbacks):
+        """Runs one pass over the data in chunks; returns the final logs as Python floats."""
+        store, programs = self._engine()
+        padded = self._can_pad()
+        steps = math.ceil(n / batch_size) if padded else n // batch_size
+        rows, mask = epoch_data(device_data, key, n, max(n, steps * batch_size), shuffle)
+        hooks = callbacks.has_batch_hooks(kind)
+        logs, step, reset = None, 0, True
+        while step < steps:
+            length = min(chunk, steps - step)
+            program = programs.chunk(kind, length, batch_size, padded, all_logs=hooks)
+            callbacks.on_batch_begin(kind, step)
+            if not store.is_fresh():
+                store.refresh()
+            buffers, logs = program(store.buffers, rows, mask, step, reset)
+            store.update(buffers)
+            reset = False
+            if hooks:
+                for i in range(length):
+                    callbacks.on_batch_end(kind, step + i, _LazyLogs(logs, i))
+                logs = jax.tree_util.tree_map(lambda v: v[-1], logs)
+            step += length
+            callbacks.on_chunk_end(kind, step, logs)
+            if self.stop_training:
+                break
+        tail = n - steps * batch_size
+        if tail > 0 and not self.stop_training:  # custom steps see the real partial batch
+            program = programs.chunk(kind, 1, tail, False, all_logs=False)
+            tail_rows = jax.tree_util.tree_map(lambda a: a[steps * batch_size:], rows)
+            buffers, logs = program(store.buffers, tail_rows, mask, 0, reset)
+            store.update(buffers)
+        return {k: float(v) for k, v in jax.device_get(logs).items()} if logs else {}
+
+    # -- evaluate ------------------------------------------------------------------------------
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """Loss and metrics on the data; a scalar, a list, or a dict with ``return_dict``."""
+        self._require_compiled("evaluate")
+        if steps is not None:
+            raise NotImplementedError("evaluate(steps=...) is not supported by lamina yet.")
+        (x, y, sample_weight), n = data_module.prepare(x, y, sample_weight)
+        batch_size = _check_batch_size(batch_size)
+        self._prepare_training(x, y)
+        verbose = 1 if verbose == "auto" else verbose
+        callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                 verbose=verbose, epochs=1, steps=math.ceil(n / batch_size))
+        callbacks.on_test_begin()
+        logs = self._evaluate_arrays(jax.device_put(_pack_data(x, y, sample_weight)), batch_size,
+                                     callbacks)
+        callbacks.on_test_end(logs)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, device_data, batch_size, callbacks):
+        n = data_module.num_rows(device_data[0], "x")
+        steps = math.ceil(n / batch_size)
+        chunk = self.steps_per_execution if callbacks.has_batch_hooks("test") else steps
+        return self._run_epoch("test", device_data, None, False, n, batch_size, chunk, callbacks)
+
+    # -- predict -------------------------------------------------------------------------------
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs for ``x`` as numpy arrays, computed in compiled batches."""
+        if steps is not None:
+            raise NotImplementedError("predict(steps=...) is not supported by lamina yet.")
+        (x, _, _), n = data_module.prepare(x)
+        batch_size = _check_batch_size(batch_size)
+        self._ensure_built(x)
+        store, programs = self._engine()
+        callbacks = CallbackList(callbacks, model=self, verbose=0, epochs=1,
+                                 steps=math.ceil(n / batch_size))
+        callbacks.on_predict_begin()
+        outputs, start = [], 0
+        block_rows = _PREDICT_BLOCK_STEPS * batch_size
+        while start < n:
+            rows = min(block_rows, n - start)
+            length = _PREDICT_BLOCK_STEPS if rows == block_rows else _next_power_of_two(
+                math.ceil(rows / batch_size))
+            block = _padded_rows(x, start, start + rows, length * batch_size)
+            out = programs.predict(length, batch_size)(store.buffers, block)
+            outputs.append(jax.tree_util.tree_map(lambda a: a[:rows], out))
+            start += rows
+        callbacks.on_predict_end()
+        result = jax.device_get(outputs[0] if len(outputs) == 1 else jax.tree_util.tree_map(
+            lambda *parts: jnp.concatenate(parts), *outputs))
+        return jax.tree_util.tree_map(np.asarray, result)
+
+    # -- single batches ------------------------------------------------------------------------
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One training step on exactly this batch; metrics accumulate across calls."""
+        return self._on_batch("train", x, y, sample_weight, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """Loss and metrics on exactly this batch."""
+        return self._on_batch("test", x, y, sample_weight, return_dict)
+
+    def predict_on_batch(self, x):
+        """Outputs for exactly this batch."""
+        return self.predict(x, batch_size=data_module.num_rows(data_module.as_arrays(x, "x"), "x"))
+
+    def _on_batch(self, kind, x, y, sample_weight, return_dict):
+        self._require_compiled(f"{kind}_on_batch")
+        (x, y, sample_weight), n = data_module.prepare(x, y, sample_weight)
+        self._prepare_training(x, y)
+        store, programs = self._engine()
+        program = programs.chunk(kind, 1, n, False, all_logs=False)
+        device_data = jax.device_put(_pack_data(x, y, sample_weight))
+        buffers, logs = program(store.buffers, device_data, None, 0,
+                                kind == "test")
+        store.update(buffers)
+        logs = {k: float(v) for k, v in jax.device_get(logs).items()}
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+
+class _LazyLogs(dict):
+    """Per-batch logs of one step of a chunk, converted to floats only when read."""
+
+    def __init__(self, stacked, index):
+        super().__init__({k: v[index] for k, v in stacked.items()})
+
+    def __getitem__(self, key):
+        return float(super().__getitem__(key))
+
+
+def _pack_data(x, y=None, sample_weight=None):
+    """Keras's batch structure: ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if sample_weight is not None:
+        return (x, y, sample_weight)
+    return (x,) if y is None else (x, y)
+
+
+def _row_spec(tree):
+    return jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), tree)
+
+
+def _check_batch_size(batch_size):
+    if batch_size is None:
+        return 32
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer, received {batch_size!r}.")
+    return int(batch_size)
+
+
+def _next_power_of_two(n):
+    return 1 << max(0, math.ceil(math.log2(n)))
+
+
+def _padded_rows(x, start, stop, total):
+    """Rows ``start:stop`` of every array, repeated cyclically up to ``total`` rows."""
+    def take(a):
+        part = a[start:stop]
+        if len(part) == total:
+            return part
+        return np.take(part, np.arange(total) % len(part), axis=0)
+    return jax.tree_util.tree_map(take, x)
