@@ -23,6 +23,8 @@ def _is_state_holder(value):
 
 
 class Layer:
+    supports_masking = False  # True: the layer passes its input mask through unchanged
+
     """Base class of all layers: tracks sub-layers and variables, builds lazily, serializes itself.
 
     Subclass it the Keras way: create sub-layers in ``__init__``, weights in ``build(input_shape)``
@@ -44,6 +46,7 @@ class Layer:
         config.register(cls, getattr(cls, "_registered_name", None) or cls.__name__)
         params = inspect.signature(cls.call).parameters
         cls._call_accepts_training = "training" in params
+        cls._call_accepts_mask = "mask" in params
         default = params["training"].default if "training" in params else None
         cls._call_training_default = None if default is inspect.Parameter.empty else default
 
@@ -223,6 +226,9 @@ class Layer:
         if self.input_spec is not None:
             for leaf in jax.tree_util.tree_leaves(inputs):
                 self.input_spec.check(self, jnp.shape(leaf))
+        mask = kwargs.pop("mask", None)
+        if self._call_accepts_mask:
+            kwargs["mask"] = mask
         training = kwargs.pop("training", None)
         if training is None:
             training = call_context.current_training()
@@ -261,6 +267,11 @@ class Layer:
                 outputs, is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))):
             leaf.history = (self, args, i)
         return outputs
+
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of this layer's output (a boolean array over the time/batch axes, or
+        ``None``). The default passes ``previous_mask`` through when ``supports_masking``."""
+        return previous_mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (``None`` for unknown dims), from the real ``call``."""

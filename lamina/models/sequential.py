@@ -80,15 +80,19 @@ class Sequential(Model):
             return self._stack[0].batch_shape
         raise AttributeError(f"Sequential '{self.name}' has no defined input shape yet.")
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
+        """Runs the layers in order, passing each layer's output mask to the next."""
         x = inputs
         for layer in self._stack:
             if isinstance(layer, InputLayer):
                 continue
+            kwargs = {"mask": mask} if mask is not None and layer._call_accepts_mask else {}
             try:
-                x = layer(x)
+                outputs = layer(x, **kwargs)
             except ValueError as error:
                 if describe(layer) in str(error):
                     raise
                 raise ValueError(f"{describe(layer)} in Sequential '{self.name}': {error}") from error
+            mask = layer.compute_mask(x, mask)
+            x = outputs
         return x

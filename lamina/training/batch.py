@@ -1,26 +1,9 @@
-"""What a compiled step knows about its batch: the padding mask of a partial last batch."""
-
-import contextlib
-import threading
+"""What a compiled step knows about its batch: its structure and the padding of a partial batch."""
 
 import jax
 
-_local = threading.local()
-
-
-def current_mask():
-    """A 0/1 array over the batch (1 = real row) while a padded batch is traced, else ``None``."""
-    return getattr(_local, "mask", None)
-
-
-@contextlib.contextmanager
-def padding_mask(mask):
-    previous = current_mask()
-    _local.mask = mask
-    try:
-        yield
-    finally:
-        _local.mask = previous
+from lamina.core.call_context import current_padding_mask as current_mask
+from lamina.core.call_context import padding_mask  # noqa: F401  (re-exported for the engine)
 
 
 def batch_size_of(x):
