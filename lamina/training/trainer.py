@@ -183,8 +183,17 @@ class Trainer:
             self.optimizer.build(self.trainable_variables)
 
     def _ensure_built(self, x):
+        """Builds on the first data; later data of another shape is checked against the layers
+        now, before anything is compiled, so the error names the layer that refuses it."""
         if not self.built:
             self._maybe_build(_row_spec(x))
+            return
+        spec = getattr(self, "_input_spec_tensors", None)
+        seen = jax.tree_util.tree_map(lambda t: t.shape[1:], spec,
+                                      is_leaf=lambda t: hasattr(t, "history"))
+        given = jax.tree_util.tree_map(lambda a: tuple(a.shape[1:]), x)
+        if spec is not None and seen != given:
+            self.compute_output_spec(x)
 
     @property
     def _trace_count(self):
