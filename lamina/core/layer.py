@@ -14,7 +14,18 @@ from lamina.core.variable import Variable
 
 # Attributes that point at other objects but do not make them part of this layer.
 _UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_recorded_output_shape", "_init_args",
-                        "_trainer", "optimizer", "_compiled", "input_spec", "_call_order"})
+                        "optimizer", "input_spec", "_call_order", "_output_spec",
+                        "_input_spec_tensors", "_state_variables_cache", "_engine_state",
+                        "_eager_programs", "history", "_compile_loss", "_compile_metrics"})
+
+
+_structure = [0]  # bumped whenever a layer gains or loses sub-layers or variables
+
+
+def structure_version():
+    """A counter that changes whenever any layer's set of sub-layers or variables may have
+    changed; lets callers cache walks of the layer tree (the walk grows with the model)."""
+    return _structure[0]
 
 
 def _is_state_holder(value):
@@ -72,6 +83,12 @@ class Layer:
             (batch_size,) + tuple(input_shape))
 
     # -- tracking ------------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if name not in _UNTRACKED and (isinstance(value, (Layer, Variable, list, tuple, dict))
+                                       or _is_state_holder(value)):
+            _structure[0] += 1
+        object.__setattr__(self, name, value)
+
     def _tracked(self, kind):
         """Direct attributes of type ``kind`` (a class or a predicate), also inside lists,
         tuples and dicts, in assignment order."""
@@ -120,6 +137,7 @@ class Layer:
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        _structure[0] += 1
 
     def _collect_variables(self, trainable=None, include_state=False):
         out, seen = [], set()
@@ -193,6 +211,7 @@ class Layer:
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         self._own_variables.append(variable)
+        _structure[0] += 1
         return variable
 
     # -- building and calling ------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lamina.core import symbolic
 from lamina.core.layer import Layer
@@ -101,15 +102,29 @@ class Model(Trainer, Layer):
         key = (id(store), bool(training))
         program = self._eager_programs.get(key)
         if program is None:
-            pure = store.pure(lambda x: Layer.__call__(self, x, training=training))
+            def call_once(x):
+                outputs = Layer.__call__(self, x, training=training)
+                self._clear_losses()  # traced values must not outlive the trace
+                return outputs
+
+            pure = store.pure(call_once)
             program = self._eager_programs[key] = jax.jit(pure)
             self._eager_programs = {k: v for k, v in self._eager_programs.items()
                                     if k[0] == id(store)}
-        inputs = self._convert_inputs(inputs)
+        inputs = jax.tree_util.tree_map(self._host_cast, inputs)
         outputs, buffers = program(store.buffers, inputs)
         store.update(buffers)
-        self._clear_losses()
         return outputs
+
+    def _host_cast(self, x):
+        """Numpy inputs go to the compiled call as they are (cheaper than a device array first),
+        floats cast on the host to the layer dtype."""
+        if isinstance(x, jax.Array):
+            return x
+        x = np.asarray(x)
+        if x.dtype.kind == "f" and x.dtype != self.dtype and self.autocast:
+            x = x.astype(self.dtype)
+        return x
 
     # -- structure -----------------------------------------------------------------------------
     @property

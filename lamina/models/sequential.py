@@ -45,6 +45,7 @@ class Sequential(Model):
             shape = layer._declared_input_shape
             self._stack.append(InputLayer(batch_shape=shape, dtype=layer.dtype))
         self._stack.append(layer)
+        self._stack = self._stack  # reassigned so trackers see the change
         if rebuild:
             self._maybe_rebuild()
         else:
@@ -55,6 +56,7 @@ class Sequential(Model):
         if not self.layers:
             raise TypeError(f"Sequential '{self.name}': there are no layers to pop.")
         layer = self._stack.pop()
+        self._stack = self._stack  # reassigned so trackers see the change
         self.built = False
         if rebuild:
             self._maybe_rebuild()

@@ -14,9 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamina import optimizers
 from lamina import random as lamina_random
 from lamina.callbacks.callback import CallbackList
+from lamina.core.layer import structure_version
 from lamina.metrics import Mean
 from lamina.training import data as data_module
 from lamina.training.batch import batch_size_of, current_mask, unpack_x_y_sample_weight
@@ -51,6 +51,8 @@ class Trainer:
         if run_eagerly:
             raise NotImplementedError("compile(run_eagerly=True) is not supported: lamina always "
                                       "compiles the step (debug with `model(x)` eagerly instead).")
+        from lamina import optimizers  # optax is imported on first compile, not with lamina
+
         self.optimizer = optimizers.get(optimizer)
         self._compile_loss = CompileLoss(loss, loss_weights)
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
@@ -147,6 +149,14 @@ class Trainer:
                    ("train_step", "test_step", "compute_loss", "compute_metrics"))
 
     def _state_variables(self):
+        """Every variable a compiled program carries; cached while the layer tree, the
+        optimizer and the metrics stay the same (the walk grows with the model)."""
+        key = (structure_version(), id(self.optimizer), getattr(self.optimizer, "built", None),
+               getattr(self, "_compile_metrics", None) and self._compile_metrics.built,
+               id(getattr(self, "_compile_metrics", None)))
+        cached = getattr(self, "_state_variables_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         variables = list(self.variables)
         if self.optimizer is not None:
             variables += self.optimizer.variables
@@ -158,6 +168,7 @@ class Trainer:
             if id(v) not in seen:
                 seen.add(id(v))
                 unique.append(v)
+        self._state_variables_cache = (key, unique)
         return unique
 
     def _engine(self):
@@ -165,11 +176,14 @@ class Trainer:
         variables = self._state_variables()
         if self._engine_state is not None:
             store, programs = self._engine_state
-            if [id(v) for v in store.variables] == [id(v) for v in variables]:
+            if store.source is variables or [id(v) for v in store.variables] == [
+                    id(v) for v in variables]:
+                store.source = variables
                 if not store.is_fresh():
                     store.refresh()
                 return store, programs
         store = PackedState(variables)
+        store.source = variables
         self._engine_state = (store, Programs(self, store, choose_form(self)))
         return self._engine_state
 
@@ -336,12 +350,14 @@ class Trainer:
                 math.ceil(rows / batch_size))
             block = _padded_rows(x, start, start + rows, length * batch_size)
             out = programs.predict(length, batch_size)(store.buffers, block)
-            outputs.append(jax.tree_util.tree_map(lambda a: a[:rows], out))
+            outputs.append((out, rows))
             start += rows
         callbacks.on_predict_end()
-        result = jax.device_get(outputs[0] if len(outputs) == 1 else jax.tree_util.tree_map(
-            lambda *parts: jnp.concatenate(parts), *outputs))
-        return jax.tree_util.tree_map(np.asarray, result)
+        parts = [jax.tree_util.tree_map(lambda a, r=rows: np.asarray(a)[:r], out)
+                 for out, rows in outputs]
+        if len(parts) == 1:
+            return parts[0]
+        return jax.tree_util.tree_map(lambda *p: np.concatenate(p), *parts)
 
     # -- single batches ------------------------------------------------------------------------
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
