@@ -52,7 +52,8 @@ class Callback:
         """lamina's hook after each compiled chunk of steps (progress bars use it)."""
 
     def _overrides(self, hook):
-        return getattr(type(self), hook) is not getattr(Callback, hook)
+        """Whether this callback implements ``hook`` (on its class or set on the instance)."""
+        return hook in vars(self) or getattr(type(self), hook) is not getattr(Callback, hook)
 
 
 class CallbackList(Callback):

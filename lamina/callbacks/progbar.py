@@ -45,7 +45,12 @@ class ProgbarLogger(Callback):
     def on_train_begin(self, logs=None):
         self._mode = "train"
 
+    def on_train_end(self, logs=None):
+        self._mode = None
+
     def on_test_begin(self, logs=None):
+        if getattr(self, "_mode", None) == "train":
+            return  # validation inside fit: its results show on the epoch's line
         self._mode = "test"
         self._start = time.perf_counter()
         self._begin_bar()
@@ -68,7 +73,7 @@ class ProgbarLogger(Callback):
         self._progress.start()
 
     def on_chunk_end(self, kind, step, logs=None):
-        if self._progress is not None:
+        if self._progress is not None and kind == self._mode:
             text = format_logs({k: v for k, v in (logs or {}).items()})
             self._progress.update(self._task, completed=step, logs=text)
 

@@ -251,8 +251,10 @@ class Trainer:
             logs = self._run_epoch("train", device_data, jax.random.fold_in(key, epoch),
                                    bool(shuffle), n, batch_size, chunk, callbacks)
             if device_val is not None and (epoch + 1) % validation_freq == 0:
+                callbacks.on_test_begin()
                 val_logs = self._evaluate_arrays(device_val, validation_batch_size or batch_size,
-                                                 CallbackList([], model=self))
+                                                 callbacks)
+                callbacks.on_test_end(val_logs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, logs)
             if self.stop_training:
