@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from lamina.core.state import StateScope
 from lamina.training.batch import padding_mask
@@ -125,20 +126,20 @@ class Programs:
         return self.cache[key]
 
 
-def _epoch_data(data, key, n, total, shuffle):
-    order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
-    positions = jnp.arange(total)
-    rows = order[positions % n]
-    return (jax.tree_util.tree_map(lambda a: jnp.take(a, rows, axis=0), data),
-            (positions < n).astype(jnp.float32))
+_gather_rows = jax.jit(lambda data, rows: jax.tree_util.tree_map(
+    lambda a: jnp.take(a, rows, axis=0), data))
 
 
-_epoch_data_jit = jax.jit(_epoch_data, static_argnums=(2, 3, 4))
+def epoch_data(data, seed, n, total, shuffle):
+    """The epoch's rows in order and the 0/1 padding mask.
 
-
-def epoch_data(data, key, n, total, shuffle):
-    """The epoch's rows in order: shuffled on the device (one gather per epoch, so each step
-    reads a contiguous slice), padded cyclically to ``total`` rows, and the 0/1 padding mask."""
+    Shuffled with a permutation drawn on the host (a device sort costs ~40x more on the CPU),
+    gathered on the device in one call, so each step reads a contiguous slice; padded
+    cyclically to ``total`` rows. ``seed`` is a sequence of ints (reproducible per epoch).
+    """
+    mask = jnp.asarray(np.arange(total) < n, jnp.float32)
     if not shuffle and n == total:
-        return data, jnp.ones(total, jnp.float32)
-    return _epoch_data_jit(data, key, n, total, shuffle)
+        return data, mask
+    order = np.random.default_rng(seed).permutation(n) if shuffle else np.arange(n)
+    rows = order[np.arange(total) % n].astype(np.int32)
+    return _gather_rows(data, rows), mask

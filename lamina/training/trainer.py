@@ -242,14 +242,14 @@ class Trainer:
         chunk = self._chunk_length(callbacks, epoch_steps, programs.form)
         device_data = jax.device_put(_pack_data(x, y, sample_weight))
         device_val = None if val is None else jax.device_put(_pack_data(*val))
-        key = lamina_random.host_key()
+        seed = int(jax.random.randint(lamina_random.host_key(), (), 0, 2**31 - 1))
         self.stop_training = False
         callbacks.on_train_begin()
         logs = {}
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
-            logs = self._run_epoch("train", device_data, jax.random.fold_in(key, epoch),
-                                   bool(shuffle), n, batch_size, chunk, callbacks)
+            logs = self._run_epoch("train", device_data, (seed, epoch), bool(shuffle), n,
+                                   batch_size, chunk, callbacks)
             if device_val is not None and (epoch + 1) % validation_freq == 0:
                 callbacks.on_test_begin()
                 val_logs = self._evaluate_arrays(device_val, validation_batch_size or batch_size,
@@ -271,12 +271,12 @@ class Trainer:
             return max(self.steps_per_execution, math.ceil(epoch_steps / 20))
         return epoch_steps
 
-    def _run_epoch(self, kind, device_data, key, shuffle, n, batch_size, chunk, callbacks):
+    def _run_epoch(self, kind, device_data, seed, shuffle, n, batch_size, chunk, callbacks):
         """Runs one pass over the data in chunks; returns the final logs as Python floats."""
         store, programs = self._engine()
         padded = self._can_pad()
         steps = math.ceil(n / batch_size) if padded else n // batch_size
-        rows, mask = epoch_data(device_data, key, n, max(n, steps * batch_size), shuffle)
+        rows, mask = epoch_data(device_data, seed, n, max(n, steps * batch_size), shuffle)
         hooks = callbacks.has_batch_hooks(kind)
         logs, step, reset = None, 0, True
         while step < steps:
@@ -289,9 +289,10 @@ class Trainer:
             store.update(buffers)
             reset = False
             if hooks:
+                stacked = _StackedLogs(logs)
                 for i in range(length):
-                    callbacks.on_batch_end(kind, step + i, _LazyLogs(logs, i))
-                logs = jax.tree_util.tree_map(lambda v: v[-1], logs)
+                    callbacks.on_batch_end(kind, step + i, stacked.step(i))
+                logs = stacked.step(length - 1)
             step += length
             callbacks.on_chunk_end(kind, step, logs)
             if self.stop_training:
@@ -302,6 +303,8 @@ class Trainer:
             tail_rows = jax.tree_util.tree_map(lambda a: a[steps * batch_size:], rows)
             buffers, logs = program(store.buffers, tail_rows, mask, 0, reset)
             store.update(buffers)
+        if isinstance(logs, _StepLogs):
+            return dict(logs.items())
         return {k: float(v) for k, v in jax.device_get(logs).items()} if logs else {}
 
     # -- evaluate ------------------------------------------------------------------------------
@@ -391,14 +394,42 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
 
-class _LazyLogs(dict):
-    """Per-batch logs of one step of a chunk, converted to floats only when read."""
+class _StackedLogs:
+    """The per-step logs of a chunk, fetched from the device once, when first read."""
+
+    def __init__(self, device_logs):
+        self.device_logs = device_logs
+        self.host_logs = None
+
+    def get(self, index, key):
+        if self.host_logs is None:
+            self.host_logs = jax.device_get(self.device_logs)
+        return float(self.host_logs[key][index])
+
+    def step(self, index):
+        return _StepLogs(self, index)
+
+
+class _StepLogs(dict):
+    """One step's logs: a dict of floats whose values are fetched only when read."""
 
     def __init__(self, stacked, index):
-        super().__init__({k: v[index] for k, v in stacked.items()})
+        super().__init__({k: None for k in stacked.device_logs})
+        self._stacked, self._index = stacked, index
 
     def __getitem__(self, key):
-        return float(super().__getitem__(key))
+        if key not in self.keys():
+            raise KeyError(key)
+        return self._stacked.get(self._index, key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self.keys() else default
+
+    def items(self):
+        return [(k, self[k]) for k in self.keys()]
+
+    def values(self):
+        return [self[k] for k in self.keys()]
 
 
 def _pack_data(x, y=None, sample_weight=None):
