@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {"activations", "callbacks", "constraints", "initializers", "layers", "losses",
                "metrics", "models", "ops", "optimizers", "random", "regularizers", "utils",
-               "saving", "training", "core"}
+               "saving", "training", "core", "mixed_precision", "datasets"}
 _NAMES = {
     "Variable": "lamina.core.variable",
     "Layer": "lamina.core.layer",
@@ -21,6 +21,7 @@ _NAMES = {
     "InputLayer": "lamina.layers.input_layer",
     "value_and_grad": "lamina.training.grad",
     "StateScope": "lamina.core.state",
+    "DTypePolicy": "lamina.mixed_precision",
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import time
 
+import numpy as np
+
 from lamina.callbacks.callback import Callback
 from lamina.callbacks.learning_rate_scheduler import current_learning_rate
 
@@ -96,7 +98,7 @@ class TensorBoard(Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if self.write_steps_per_second:
             self._epoch_start = time.perf_counter()
-            self._epoch_start_iterations = int(self.model.optimizer.iterations.value)
+            self._epoch_start_iterations = int(np.asarray(self.model.optimizer.iterations))
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
@@ -108,7 +110,7 @@ class TensorBoard(Callback):
         if lr is not None:
             train["learning_rate"] = lr
         if self.write_steps_per_second:
-            steps = int(self.model.optimizer.iterations.value) - self._epoch_start_iterations
+            steps = int(np.asarray(self.model.optimizer.iterations)) - self._epoch_start_iterations
             train["steps_per_second"] = steps / max(time.perf_counter() - self._epoch_start, 1e-9)
         if train:
             self._write("train", train, "epoch_", epoch)
@@ -120,7 +122,7 @@ class TensorBoard(Callback):
     def on_test_end(self, logs=None):
         optimizer = getattr(self.model, "optimizer", None)
         if logs and optimizer is not None:
-            step = int(optimizer.iterations.value)
+            step = int(np.asarray(optimizer.iterations))
             self._write("validation", {f"{k}_vs_iterations": v for k, v in logs.items()},
                         "evaluation_", step)
         if not self._training:  # a standalone evaluate(): nothing else will close the files

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 
 import jax
@@ -11,6 +12,7 @@ import numpy as np
 from lamina.core import call_context, config, naming, symbolic
 from lamina.core.errors import describe
 from lamina.core.variable import Variable
+from lamina import mixed_precision
 
 # Attributes that point at other objects but do not make them part of this layer.
 _UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_recorded_output_shape", "_init_args",
@@ -26,6 +28,16 @@ def structure_version():
     """A counter that changes whenever any layer's set of sub-layers or variables may have
     changed; lets callers cache walks of the layer tree (the walk grows with the model)."""
     return _structure[0]
+
+
+def _marks_built(build):
+    """Wraps a ``build`` so that calling it directly also marks the layer built (as in Keras)."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        out = build(self, *args, **kwargs)
+        self.built = True
+        return out
+    return wrapper
 
 
 def _is_state_holder(value):
@@ -55,6 +67,8 @@ class Layer:
         super().__init_subclass__(**kwargs)
         config.capture_init(cls)
         config.register(cls, getattr(cls, "_registered_name", None) or cls.__name__)
+        if "build" in cls.__dict__:
+            cls.build = _marks_built(cls.__dict__["build"])
         params = inspect.signature(cls.call).parameters
         cls._call_accepts_training = "training" in params
         cls._call_accepts_mask = "mask" in params
@@ -68,13 +82,14 @@ class Layer:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = jnp.dtype(getattr(dtype, "name", dtype) or "float32").name
+        self.dtype_policy = mixed_precision.get(dtype)  # None: the global policy
         self.autocast = autocast
         self.built = False
         self.input_spec = None
         self.activity_regularizer = activity_regularizer
         self._own_variables = []
         self._losses = []
+        self._inbound_nodes = []
         if input_dim is not None:
             input_shape = (input_dim,)
         if batch_input_shape is not None:
@@ -193,20 +208,40 @@ class Layer:
         """Non-trainable weights (BatchNorm statistics, frozen layers' weights)."""
         return self._collect_variables(trainable=False)
 
+    @property
+    def dtype(self):
+        """The dtype of the layer's weights (``variable_dtype``), as a name."""
+        return self.dtype_policy.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value):
+        self.dtype_policy = mixed_precision.get(value)
+
+    @property
+    def variable_dtype(self):
+        return self.dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        """The dtype inputs are cast to and weights are read in during ``call``."""
+        return self.dtype_policy.compute_dtype
+
     def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
-                   regularizer=None, constraint=None, name=None):
+                   regularizer=None, constraint=None, name=None, autocast=True):
         """Creates a variable owned by this layer (call it from ``build``).
 
         ``initializer`` is a name (``"glorot_uniform"``), an initializer object or a callable;
-        the default is ``glorot_uniform`` for floats and ``zeros`` otherwise.
+        the default is ``glorot_uniform`` for floats and ``zeros`` otherwise. With ``autocast``,
+        reads inside a mixed-precision call give the compute dtype.
         """
         from lamina import initializers, regularizers, constraints
 
-        dtype = jnp.dtype(dtype or self.dtype).name
+        dtype = jnp.dtype(dtype or self.variable_dtype).name
         if initializer is None:
             initializer = "glorot_uniform" if jnp.issubdtype(dtype, jnp.floating) else "zeros"
-        variable = Variable(initializers.get(initializer), shape=tuple(shape or ()), dtype=dtype,
-                            trainable=trainable, name=name or f"variable_{len(self._own_variables)}")
+        kind = mixed_precision.AutocastVariable if autocast else Variable
+        variable = kind(initializers.get(initializer), shape=tuple(shape or ()), dtype=dtype,
+                        trainable=trainable, name=name or f"variable_{len(self._own_variables)}")
         variable.path = f"{self.name}/{variable.name}"
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
@@ -255,7 +290,7 @@ class Layer:
             training = self._call_training_default
         if self._call_accepts_training:
             kwargs["training"] = training
-        with call_context.training_scope(training):
+        with call_context.training_scope(training), mixed_precision.layer_autocast(self):
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             self.add_loss(self.activity_regularizer(outputs))
@@ -269,10 +304,11 @@ class Layer:
             if not isinstance(x, (jax.Array, jax.core.Tracer)):
                 x = np.asarray(x)
                 if x.dtype == np.float64:
-                    x = x.astype(self.dtype if self.autocast else "float32")
+                    x = x.astype(self.compute_dtype if self.autocast else "float32")
                 x = jnp.asarray(x)
-            if self.autocast and jnp.issubdtype(x.dtype, jnp.floating) and x.dtype != self.dtype:
-                x = x.astype(self.dtype)
+            if (self.autocast and jnp.issubdtype(x.dtype, jnp.floating)
+                    and x.dtype != self.compute_dtype):
+                x = x.astype(self.compute_dtype)
             return x
 
         return jax.tree_util.tree_map(convert, inputs)
@@ -282,9 +318,13 @@ class Layer:
             return self(*symbolic_args, **kwargs)
 
         outputs = symbolic.output_specs(run, args)
-        for i, leaf in enumerate(jax.tree_util.tree_leaves(
-                outputs, is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))):
-            leaf.history = (self, args, i)
+        flat = jax.tree_util.tree_leaves(
+            outputs, is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))
+        self._inbound_nodes.append(symbolic.Node(self, args, kwargs, flat))
+        self._recorded_output_shape = jax.tree_util.tree_map(
+            lambda t: t.shape, outputs, is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))
+        for i, leaf in enumerate(flat):
+            leaf.history = (self, len(self._inbound_nodes) - 1, i)
         return outputs
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -294,7 +334,7 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """Output shape for ``input_shape`` (``None`` for unknown dims), from the real ``call``."""
-        spec = symbolic.SymbolicTensor(input_shape, self.dtype)
+        spec = symbolic.SymbolicTensor(input_shape, self.compute_dtype)
         out = symbolic.output_specs(lambda x: self(x), spec)
         return jax.tree_util.tree_map(lambda t: t.shape, out,
                                       is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))
@@ -347,7 +387,7 @@ class Layer:
     def get_config(self):
         """The constructor arguments (captured automatically), serialized."""
         args = dict(getattr(self, "_init_args", {}))
-        base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
         for key in ("name", "trainable", "dtype"):
             args.pop(key, None)
         return {**base, **{k: config.serialize(v, k) for k, v in args.items()

@@ -18,10 +18,28 @@ from jax import export
 _local = threading.local()
 
 
+class Node:
+    """One call of a layer on symbolic tensors: the edges of a functional graph.
+
+    ``args``/``kwargs`` are the call's arguments (symbolic tensors in them are the inputs);
+    ``outputs`` the flat list of symbolic outputs.
+    """
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer, self.args, self.kwargs, self.outputs = layer, args, kwargs, outputs
+
+    @property
+    def input_tensors(self):
+        return [t for t in jax.tree_util.tree_leaves(
+            (self.args, self.kwargs), is_leaf=lambda x: isinstance(x, SymbolicTensor))
+            if isinstance(t, SymbolicTensor)]
+
+
 class SymbolicTensor:
     """A placeholder with a shape (``None`` where unknown, e.g. the batch) and a dtype.
 
-    ``history`` is ``(layer, node_index, tensor_index)`` of the call that produced it.
+    ``history`` is ``(layer, node_index, tensor_index)`` of the call that produced it; the node
+    is ``layer._inbound_nodes[node_index]``.
     """
 
     def __init__(self, shape, dtype="float32", name=None, history=None):
@@ -33,6 +51,11 @@ class SymbolicTensor:
     @property
     def ndim(self):
         return len(self.shape)
+
+    @property
+    def node(self):
+        layer, node_index, _ = self.history
+        return layer._inbound_nodes[node_index]
 
     def __repr__(self):
         name = f" name={self.name}" if self.name else ""

@@ -1,7 +1,7 @@
 """Input and InputLayer: the entry points of a model graph."""
 
 from lamina.core.layer import Layer
-from lamina.core.symbolic import SymbolicTensor
+from lamina.core.symbolic import Node, SymbolicTensor
 
 
 class InputLayer(Layer):
@@ -18,7 +18,9 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(batch_shape)
         self.output = input_tensor or SymbolicTensor(self.batch_shape, self.dtype, name=self.name,
-                                                     history=(self, (), 0))
+                                                     history=(self, 0, 0))
+        self._inbound_nodes.append(Node(self, (), {}, [self.output]))
+        self._recorded_output_shape = self.batch_shape
         self.built = True
 
     def call(self, inputs):

@@ -34,8 +34,8 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
-            raise NotImplementedError("The functional API (`Model(inputs, outputs)`) is not "
-                                      "implemented in lamina yet; use Sequential or a subclass.")
+            from lamina.models.functional import Functional
+            return Functional.__new__(Functional)
         return super().__new__(cls)
 
     def __init__(self, *, name=None, trainable=True, dtype=None, **kwargs):

@@ -54,6 +54,8 @@ class Adam(Optimizer):
     -0.1
     """
 
+    slot_groups = (("momentum", "velocity"), ("velocity_hat",))
+
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  **kwargs):
         super().__init__(learning_rate=learning_rate, **kwargs)

@@ -4,12 +4,14 @@ import jax
 import optax
 
 
-def per_variable(init_slots, update_one):
+def per_variable(init_slots, update_one, with_params=False):
     """An optax transformation that applies ``update_one`` to each parameter on its own.
 
-    ``init_slots(param) -> slots`` and ``update_one(grad, slots) -> (update, new_slots)``. The state
-    holds one ``slots`` entry per parameter, in the parameters' structure: for a list of variables,
-    a list, which lets an optimizer update any subset of them and name each slot after its variable.
+    ``init_slots(param) -> slots`` and ``update_one(grad, slots) -> (update, new_slots)``, or
+    ``update_one(grad, slots, param)`` with ``with_params=True`` (rules that look at the weights,
+    like Lamb's trust ratio). The state holds one ``slots`` entry per parameter, in the
+    parameters' structure: for a list of variables, a list, which lets an optimizer update any
+    subset of them and name each slot after its variable.
 
     >>> import jax.numpy as jnp
     >>> tx = per_variable(lambda p: jnp.zeros_like(p), lambda g, s: (-g, s + g))
@@ -23,7 +25,8 @@ def per_variable(init_slots, update_one):
 
     def update(grads, state, params=None):
         treedef = jax.tree.structure(grads)
-        pairs = treedef.flatten_up_to(jax.tree.map(update_one, grads, state))
+        trees = (grads, state, params) if with_params else (grads, state)
+        pairs = treedef.flatten_up_to(jax.tree.map(update_one, *trees))
         return treedef.unflatten([u for u, _ in pairs]), treedef.unflatten([s for _, s in pairs])
 
     return optax.GradientTransformation(init, update)

@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 
 from lamina import losses as losses_module
 from lamina import metrics as metrics_module
 
 
-def _flat_outputs(tree):
-    return jax.tree_util.tree_leaves(tree)
+def flatten_outputs(tree, names=None):
+    """Outputs (or targets) as a list in the model's output order: dicts by output name."""
+    if isinstance(tree, dict):
+        if names and set(names) <= set(tree):
+            return [tree[n] for n in names]
+        return list(tree.values())
+    if isinstance(tree, (list, tuple)):
+        return list(tree)
+    return [tree]
 
 
-def _per_output(spec, n_outputs, what):
+def _per_output(spec, n_outputs, what, names=None):
     """A compile argument as one entry per output (a single entry applies to every output)."""
     if isinstance(spec, dict):
-        raise NotImplementedError(f"`{what}` given as a dict by output name needs a functional "
-                                  "model with named outputs, which lamina does not support yet.")
+        unknown = sorted(set(spec) - set(names or []))
+        if unknown:
+            raise ValueError(f"`{what}` has keys {unknown} that are not output names; the "
+                             f"model's outputs are {names}.")
+        return [spec.get(name) for name in names]
     if isinstance(spec, (list, tuple)) and n_outputs > 1:
         if len(spec) != n_outputs:
             raise ValueError(f"`{what}` has {len(spec)} entries but the model has {n_outputs} outputs.")
@@ -41,24 +50,36 @@ class CompileLoss:
         if loss is not None and not isinstance(loss, (list, tuple, dict)):
             self._single = losses_module.get(loss)  # unknown names fail at compile time
 
-    def build(self, n_outputs):
-        specs = _per_output(getattr(self, "_single", self.spec), n_outputs, "loss")
+    def build(self, n_outputs, names=None):
+        specs = _per_output(getattr(self, "_single", self.spec), n_outputs, "loss", names)
         self.losses = [None if s is None else _as_loss_object(losses_module.get(s)) for s in specs]
         weights = self.loss_weights
-        self.weights = [1.0] * n_outputs if weights is None else _per_output(weights, n_outputs,
-                                                                              "loss_weights")
+        self.weights = [1.0] * n_outputs if weights is None else [
+            1.0 if w is None else w for w in _per_output(weights, n_outputs, "loss_weights", names)]
+        # Keras logs each output's loss as `<output>_loss` when there are several.
+        self.trackers = [metrics_module.Mean(name=f"{name}_loss") if loss is not None else None
+                         for name, loss in zip(names, self.losses)] if n_outputs > 1 and names \
+            else []
 
-    def __call__(self, y_true, y_pred, sample_weight=None, mask=None):
-        ys, ps = _flat_outputs(y_true), _flat_outputs(y_pred)
+    def __call__(self, y_true, y_pred, sample_weight=None, mask=None, names=None):
+        ys, ps = flatten_outputs(y_true, names), flatten_outputs(y_pred, names)
         if len(ys) != len(ps):
             raise ValueError(f"The model has {len(ps)} outputs but `y` holds {len(ys)} arrays.")
         if self.losses is None or len(self.losses) != len(ps):
-            self.build(len(ps))
+            self.build(len(ps), names)
         total = 0.0
-        for loss, weight, y, p in zip(self.losses, self.weights, ys, ps):
+        for index, (loss, weight, y, p) in enumerate(zip(self.losses, self.weights, ys, ps)):
             if loss is not None:
-                total = total + weight * loss(y, p, sample_weight=sample_weight, mask=mask)
+                value = loss(y, p, sample_weight=sample_weight, mask=mask)
+                if self.trackers:
+                    count = mask.sum() if mask is not None else jnp.shape(p)[0]
+                    self.trackers[index].update_state(value, sample_weight=count)
+                total = total + weight * value
         return total
+
+    @property
+    def metrics(self):
+        return [t for t in getattr(self, "trackers", []) if t is not None]
 
 
 def _accuracy_for(name, y_true, y_pred):
@@ -90,24 +111,34 @@ class CompileMetrics:
         self.weighted = []
         self.built = False
 
-    def build(self, y_true, y_pred):
-        ys, ps = _flat_outputs(y_true), _flat_outputs(y_pred)
+    def build(self, y_true, y_pred, names=None):
+        ys, ps = flatten_outputs(y_true, names), flatten_outputs(y_pred, names)
+        self.names = names
         self.per_output = []
         for specs, weighted in ((self.spec, False), (self.weighted_spec, True)):
             if not specs:
                 continue
-            nested = (isinstance(specs, (list, tuple)) and len(specs) == len(ps) > 1
-                      and all(isinstance(s, (list, tuple)) for s in specs))
-            for index in range(len(ps)):
-                entries = specs[index] if nested else specs
+            if isinstance(specs, dict):
+                per_output = _per_output(specs, len(ps), "metrics", names)
+            elif (isinstance(specs, (list, tuple)) and len(specs) == len(ps) > 1
+                  and all(isinstance(s, (list, tuple)) for s in specs)):
+                per_output = list(specs)
+            else:
+                per_output = [specs] * len(ps)
+            for index, entries in enumerate(per_output):
                 for entry in entries if isinstance(entries, (list, tuple)) else [entries]:
-                    self.per_output.append((resolve_metric(entry, ys[index], ps[index]), index,
-                                            weighted))
+                    if entry is None:
+                        continue
+                    metric = resolve_metric(entry, ys[index], ps[index])
+                    if len(ps) > 1 and names:
+                        metric.name = f"{names[index]}_{metric.name}"
+                    self.per_output.append((metric, index, weighted))
         self.metrics = [m for m, _, _ in self.per_output]
         self.built = True
 
     def update_state(self, y_true, y_pred, sample_weight=None, mask=None):
-        ys, ps = _flat_outputs(y_true), _flat_outputs(y_pred)
+        names = getattr(self, "names", None)
+        ys, ps = flatten_outputs(y_true, names), flatten_outputs(y_pred, names)
         for metric, index, weighted in self.per_output:
             weight = sample_weight if weighted else None
             if mask is not None:

@@ -52,8 +52,10 @@ class Trainer:
             raise NotImplementedError("compile(run_eagerly=True) is not supported: lamina always "
                                       "compiles the step (debug with `model(x)` eagerly instead).")
         from lamina import optimizers  # optax is imported on first compile, not with lamina
+        from lamina.optimizers.loss_scale_optimizer import wrap_for_policy
 
-        self.optimizer = optimizers.get(optimizer)
+        self.optimizer = wrap_for_policy(optimizers.get(optimizer), self.dtype_policy,
+                                         auto_scale_loss)
         self._compile_loss = CompileLoss(loss, loss_weights)
         self._compile_metrics = CompileMetrics(metrics, weighted_metrics)
         self._loss_tracker = Mean(name="loss")
@@ -75,6 +77,7 @@ class Trainer:
         out = []
         if getattr(self, "compiled", False):
             out.append(self._loss_tracker)
+            out.extend(self._compile_loss.metrics)
             out.extend(self._compile_metrics.metrics)
         for layer in self._flatten_layers():
             for metric in layer._tracked(lambda v: getattr(type(v), "_is_metric", False)):
@@ -102,7 +105,8 @@ class Trainer:
         """The compiled loss plus losses added by layers (``add_loss``, regularizers)."""
         total = 0.0
         if self._compile_loss.spec is not None:
-            total = self._compile_loss(y, y_pred, sample_weight, mask=current_mask())
+            total = self._compile_loss(y, y_pred, sample_weight, mask=current_mask(),
+                                       names=getattr(self, "output_names", None))
         extra = self.losses
         self._clear_losses()
         for loss in extra:
@@ -121,9 +125,10 @@ class Trainer:
 
         def loss_fn():
             y_pred = self(x, training=True)
-            return self.compute_loss(x, y, y_pred, sample_weight, training=True), y_pred
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            return self.optimizer.scale_loss(loss), (loss, y_pred)
 
-        (loss, y_pred), grads = value_and_grad(loss_fn, trainable, has_aux=True)()
+        (_, (loss, y_pred)), grads = value_and_grad(loss_fn, trainable, has_aux=True)()
         self.optimizer.apply(grads, trainable)
         self._loss_tracker.update_state(loss, sample_weight=batch_size_of(x))
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -192,7 +197,10 @@ class Trainer:
         self._ensure_built(x)
         if y is not None and not self._compile_metrics.built:
             y_pred = self.compute_output_spec(x)
-            self._compile_metrics.build(_row_spec(y), y_pred)
+            names = getattr(self, "output_names", None)
+            self._compile_metrics.build(_row_spec(y), y_pred, names)
+            if self._compile_loss.spec is not None:
+                self._compile_loss.build(len(jax.tree_util.tree_leaves(y_pred)), names)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
 
@@ -259,6 +267,8 @@ class Trainer:
             callbacks.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        if self.optimizer is not None and epochs > initial_epoch:
+            self.optimizer.finalize_variable_values(self.trainable_variables)
         callbacks.on_train_end(logs)
         return self.history
 
