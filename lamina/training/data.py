@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import jax
 import numpy as np
 
@@ -94,3 +96,36 @@ def prepare(x, y=None, sample_weight=None, allow_nan=False):
     if not allow_nan:
         check_finite(x, "x")
     return (x, y, sample_weight), n
+
+
+def pack_data(x, y=None, sample_weight=None):
+    """Keras's batch structure: ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if sample_weight is not None:
+        return (x, y, sample_weight)
+    return (x,) if y is None else (x, y)
+
+
+def row_spec(tree):
+    return jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), tree)
+
+
+def check_batch_size(batch_size):
+    if batch_size is None:
+        return 32
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer, received {batch_size!r}.")
+    return int(batch_size)
+
+
+def next_power_of_two(n):
+    return 1 << max(0, math.ceil(math.log2(n)))
+
+
+def padded_rows(x, start, stop, total):
+    """Rows ``start:stop`` of every array, repeated cyclically up to ``total`` rows."""
+    def take(a):
+        part = a[start:stop]
+        if len(part) == total:
+            return part
+        return np.take(part, np.arange(total) % len(part), axis=0)
+    return jax.tree_util.tree_map(take, x)

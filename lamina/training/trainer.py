@@ -22,6 +22,7 @@ from lamina.training import data as data_module
 from lamina.training.batch import batch_size_of, current_mask, unpack_x_y_sample_weight
 from lamina.training.compile import CompileLoss, CompileMetrics
 from lamina.training.grad import value_and_grad
+from lamina.training.logs import StackedLogs, StepLogs
 from lamina.training.packed_state import PackedState
 from lamina.training.programs import Programs, choose_form, epoch_data
 
@@ -198,7 +199,7 @@ class Trainer:
         if y is not None and not self._compile_metrics.built:
             y_pred = self.compute_output_spec(x)
             names = getattr(self, "output_names", None)
-            self._compile_metrics.build(_row_spec(y), y_pred, names)
+            self._compile_metrics.build(data_module.row_spec(y), y_pred, names)
             if self._compile_loss.spec is not None:
                 self._compile_loss.build(len(jax.tree_util.tree_leaves(y_pred)), names)
         if self.optimizer is not None and not self.optimizer.built:
@@ -208,7 +209,7 @@ class Trainer:
         """Builds on the first data; later data of another shape is checked against the layers
         now, before anything is compiled, so the error names the layer that refuses it."""
         if not self.built:
-            self._maybe_build(_row_spec(x))
+            self._maybe_build(data_module.row_spec(x))
             return
         spec = getattr(self, "_input_spec_tensors", None)
         seen = jax.tree_util.tree_map(lambda t: t.shape[1:], spec,
@@ -240,7 +241,7 @@ class Trainer:
             (x, y, sample_weight), val = data_module.split_validation(x, y, sample_weight,
                                                                       validation_split)
             n = data_module.num_rows(x, "x")
-        batch_size = _check_batch_size(batch_size)
+        batch_size = data_module.check_batch_size(batch_size)
         self._prepare_training(x, y)
         store, programs = self._engine()
         verbose = 1 if verbose == "auto" else verbose
@@ -248,8 +249,8 @@ class Trainer:
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=self, verbose=verbose, epochs=epochs, steps=epoch_steps)
         chunk = self._chunk_length(callbacks, epoch_steps, programs.form)
-        device_data = jax.device_put(_pack_data(x, y, sample_weight))
-        device_val = None if val is None else jax.device_put(_pack_data(*val))
+        device_data = jax.device_put(data_module.pack_data(x, y, sample_weight))
+        device_val = None if val is None else jax.device_put(data_module.pack_data(*val))
         seed = int(jax.random.randint(lamina_random.host_key(), (), 0, 2**31 - 1))
         self.stop_training = False
         callbacks.on_train_begin()
@@ -299,7 +300,7 @@ class Trainer:
             store.update(buffers)
             reset = False
             if hooks:
-                stacked = _StackedLogs(logs)
+                stacked = StackedLogs(logs)
                 for i in range(length):
                     callbacks.on_batch_end(kind, step + i, stacked.step(i))
                 logs = stacked.step(length - 1)
@@ -313,7 +314,7 @@ class Trainer:
             tail_rows = jax.tree_util.tree_map(lambda a: a[steps * batch_size:], rows)
             buffers, logs = program(store.buffers, tail_rows, mask, 0, reset)
             store.update(buffers)
-        if isinstance(logs, _StepLogs):
+        if isinstance(logs, StepLogs):
             return dict(logs.items())
         return {k: float(v) for k, v in jax.device_get(logs).items()} if logs else {}
 
@@ -325,13 +326,13 @@ class Trainer:
         if steps is not None:
             raise NotImplementedError("evaluate(steps=...) is not supported by lamina yet.")
         (x, y, sample_weight), n = data_module.prepare(x, y, sample_weight)
-        batch_size = _check_batch_size(batch_size)
+        batch_size = data_module.check_batch_size(batch_size)
         self._prepare_training(x, y)
         verbose = 1 if verbose == "auto" else verbose
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=math.ceil(n / batch_size))
         callbacks.on_test_begin()
-        logs = self._evaluate_arrays(jax.device_put(_pack_data(x, y, sample_weight)), batch_size,
+        logs = self._evaluate_arrays(jax.device_put(data_module.pack_data(x, y, sample_weight)), batch_size,
                                      callbacks)
         callbacks.on_test_end(logs)
         if return_dict:
@@ -351,7 +352,7 @@ class Trainer:
         if steps is not None:
             raise NotImplementedError("predict(steps=...) is not supported by lamina yet.")
         (x, _, _), n = data_module.prepare(x)
-        batch_size = _check_batch_size(batch_size)
+        batch_size = data_module.check_batch_size(batch_size)
         self._ensure_built(x)
         store, programs = self._engine()
         callbacks = CallbackList(callbacks, model=self, verbose=0, epochs=1,
@@ -361,9 +362,9 @@ class Trainer:
         block_rows = _PREDICT_BLOCK_STEPS * batch_size
         while start < n:
             rows = min(block_rows, n - start)
-            length = _PREDICT_BLOCK_STEPS if rows == block_rows else _next_power_of_two(
+            length = _PREDICT_BLOCK_STEPS if rows == block_rows else data_module.next_power_of_two(
                 math.ceil(rows / batch_size))
-            block = _padded_rows(x, start, start + rows, length * batch_size)
+            block = data_module.padded_rows(x, start, start + rows, length * batch_size)
             out = programs.predict(length, batch_size)(store.buffers, block)
             outputs.append((out, rows))
             start += rows
@@ -393,7 +394,7 @@ class Trainer:
         self._prepare_training(x, y)
         store, programs = self._engine()
         program = programs.chunk(kind, 1, n, False, all_logs=False)
-        device_data = jax.device_put(_pack_data(x, y, sample_weight))
+        device_data = jax.device_put(data_module.pack_data(x, y, sample_weight))
         buffers, logs = program(store.buffers, device_data, None, 0,
                                 kind == "test")
         store.update(buffers)
@@ -402,74 +403,3 @@ class Trainer:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
-
-
-class _StackedLogs:
-    """The per-step logs of a chunk, fetched from the device once, when first read."""
-
-    def __init__(self, device_logs):
-        self.device_logs = device_logs
-        self.host_logs = None
-
-    def get(self, index, key):
-        if self.host_logs is None:
-            self.host_logs = jax.device_get(self.device_logs)
-        return float(self.host_logs[key][index])
-
-    def step(self, index):
-        return _StepLogs(self, index)
-
-
-class _StepLogs(dict):
-    """One step's logs: a dict of floats whose values are fetched only when read."""
-
-    def __init__(self, stacked, index):
-        super().__init__({k: None for k in stacked.device_logs})
-        self._stacked, self._index = stacked, index
-
-    def __getitem__(self, key):
-        if key not in self.keys():
-            raise KeyError(key)
-        return self._stacked.get(self._index, key)
-
-    def get(self, key, default=None):
-        return self[key] if key in self.keys() else default
-
-    def items(self):
-        return [(k, self[k]) for k in self.keys()]
-
-    def values(self):
-        return [self[k] for k in self.keys()]
-
-
-def _pack_data(x, y=None, sample_weight=None):
-    """Keras's batch structure: ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
-    if sample_weight is not None:
-        return (x, y, sample_weight)
-    return (x,) if y is None else (x, y)
-
-
-def _row_spec(tree):
-    return jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), tree)
-
-
-def _check_batch_size(batch_size):
-    if batch_size is None:
-        return 32
-    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive integer, received {batch_size!r}.")
-    return int(batch_size)
-
-
-def _next_power_of_two(n):
-    return 1 << max(0, math.ceil(math.log2(n)))
-
-
-def _padded_rows(x, start, stop, total):
-    """Rows ``start:stop`` of every array, repeated cyclically up to ``total`` rows."""
-    def take(a):
-        part = a[start:stop]
-        if len(part) == total:
-            return part
-        return np.take(part, np.arange(total) % len(part), axis=0)
-    return jax.tree_util.tree_map(take, x)
