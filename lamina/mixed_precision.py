@@ -24,6 +24,7 @@ import threading
 
 import jax.numpy as jnp
 
+from lamina.core import config
 from lamina.core.variable import Variable
 
 _MIXED = {"mixed_float16": ("float16", "float32"), "mixed_bfloat16": ("bfloat16", "float32")}
@@ -209,3 +210,6 @@ def __getattr__(name):
 
         return LossScaleOptimizer
     raise AttributeError(f"module 'lamina.mixed_precision' has no attribute {name!r}")
+
+
+config.register(DTypePolicy)  # Keras configs name it {'class_name': 'DTypePolicy', ...}

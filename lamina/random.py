@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
-from lamina.core.variable import Variable
+from lamina.core.variable import Variable, unwrap
 
 
 class SeedGenerator:
@@ -79,9 +80,14 @@ def draw_key(seed=None):
         return global_generator().next()
     if isinstance(seed, SeedGenerator):
         return seed.next()
-    if isinstance(seed, int):
-        return jax.random.key(seed)
-    if jnp.issubdtype(jnp.asarray(seed).dtype, jax.dtypes.prng_key):
+    if isinstance(seed, (int, np.integer)):
+        return jax.random.key(int(seed))
+    if isinstance(seed, (list, tuple)):  # raw key data
+        seed = jnp.asarray(seed, dtype=jnp.uint32)
+    if not hasattr(seed, "dtype"):
+        raise TypeError("`seed` must be None, an int, a SeedGenerator or a key array; received "
+                        f"{seed!r}.")
+    if jnp.issubdtype(seed.dtype, jax.dtypes.prng_key):
         return seed
     return jax.random.wrap_key_data(jnp.asarray(seed, dtype=jnp.uint32))
 
@@ -108,7 +114,7 @@ def randint(shape, minval, maxval, dtype="int32", seed=None):
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
     """Draws ``num_samples`` class indices per row of ``logits``."""
-    logits = jnp.asarray(logits)
+    logits = jnp.asarray(unwrap(logits))
     out = jax.random.categorical(draw_key(seed), logits[..., None, :],
                                  shape=logits.shape[:-1] + (num_samples,))
     return out.astype(dtype)
@@ -116,12 +122,12 @@ def categorical(logits, num_samples, dtype="int32", seed=None):
 
 def shuffle(x, axis=0, seed=None):
     """A random permutation of ``x`` along ``axis``."""
-    return jax.random.permutation(draw_key(seed), x, axis=axis, independent=False)
+    return jax.random.permutation(draw_key(seed), unwrap(x), axis=axis, independent=False)
 
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zeroes entries with probability ``rate`` and scales the rest by ``1 / (1 - rate)``."""
-    inputs = jnp.asarray(inputs)
+    inputs = jnp.asarray(unwrap(inputs))
     if rate <= 0:
         return inputs
     noise_shape = inputs.shape if noise_shape is None else tuple(

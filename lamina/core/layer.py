@@ -21,6 +21,10 @@ _UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_recorded_output_s
                         "_eager_programs", "history", "_compile_loss", "_compile_metrics"})
 
 
+# Input-shape arguments every layer accepts; Keras keeps them out of configs (the model's
+# InputLayer holds the shape).
+_SHAPE_ARGUMENTS = ("input_shape", "input_dim", "batch_size", "batch_input_shape")
+
 _structure = [0]  # bumped whenever a layer gains or loses sub-layers or variables
 
 
@@ -47,6 +51,11 @@ def _is_state_holder(value):
 
 class Layer:
     supports_masking = False  # True: the layer passes its input mask through unchanged
+    # Constructor arguments whose names match a pattern are written in configs through that
+    # lamina module's `get` and `serialize` (Keras's form: an initializer as its class dict).
+    config_argument_kinds = {"*_initializer": "initializers", "*_regularizer": "regularizers",
+                             "*_constraint": "constraints", "activation": "activations",
+                             "*_activation": "activations"}
 
     """Base class of all layers: tracks sub-layers and variables, builds lazily, serializes itself.
 
@@ -86,7 +95,9 @@ class Layer:
         self.autocast = autocast
         self.built = False
         self.input_spec = None
-        self.activity_regularizer = activity_regularizer
+        from lamina import regularizers
+
+        self.activity_regularizer = regularizers.get(activity_regularizer)
         self._own_variables = []
         self._losses = []
         self._inbound_nodes = []
@@ -151,7 +162,10 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
-        self._trainable = bool(value)
+        """Setting it sets every sub-layer too (as in Keras): a frozen BatchNormalization also
+        stops updating its statistics."""
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
         _structure[0] += 1
 
     def _collect_variables(self, trainable=None, include_state=False):
@@ -293,8 +307,8 @@ class Layer:
         with call_context.training_scope(training), mixed_precision.layer_autocast(self):
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
-            self.add_loss(self.activity_regularizer(outputs))
-        symbolic.record(self, outputs)
+            self._add_activity_loss(outputs)
+        symbolic.record(self, outputs, (args, kwargs))
         return outputs
 
     def _convert_inputs(self, inputs):
@@ -317,7 +331,10 @@ class Layer:
         def run(symbolic_args):
             return self(*symbolic_args, **kwargs)
 
-        outputs = symbolic.output_specs(run, args)
+        try:
+            outputs = symbolic.output_specs(run, args)
+        finally:
+            self._clear_losses()  # losses added while tracing shapes are not real losses
         flat = jax.tree_util.tree_leaves(
             outputs, is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))
         self._inbound_nodes.append(symbolic.Node(self, args, kwargs, flat))
@@ -338,6 +355,17 @@ class Layer:
         out = symbolic.output_specs(lambda x: self(x), spec)
         return jax.tree_util.tree_map(lambda t: t.shape, out,
                                       is_leaf=lambda x: isinstance(x, symbolic.SymbolicTensor))
+
+    def _add_activity_loss(self, outputs):
+        """Keras 3: the penalty of each output divided by the batch size (real rows only)."""
+        mask = call_context.current_padding_mask()
+        for out in jax.tree_util.tree_leaves(outputs):
+            if mask is not None:
+                rows = mask.reshape(mask.shape + (1,) * (out.ndim - 1))
+                penalty = self.activity_regularizer(out * rows) / mask.sum()
+            else:
+                penalty = self.activity_regularizer(out) / out.shape[0]
+            self.add_loss(penalty)
 
     # -- losses added by the layer -------------------------------------------------------------
     def add_loss(self, loss):
@@ -385,18 +413,31 @@ class Layer:
 
     # -- configuration -------------------------------------------------------------------------
     def get_config(self):
-        """The constructor arguments (captured automatically), serialized."""
+        """The constructor arguments (captured automatically), serialized in Keras's form.
+
+        Arguments named in :attr:`config_argument_kinds` are written as Keras writes them
+        (``"glorot_uniform"`` becomes a ``GlorotUniform`` dict); input-shape arguments taken
+        by the base class (``input_shape``, ``input_dim``, ...) are left out, as in Keras.
+        """
         args = dict(getattr(self, "_init_args", {}))
-        base = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
-        for key in ("name", "trainable", "dtype"):
-            args.pop(key, None)
-        return {**base, **{k: config.serialize(v, k) for k, v in args.items()
-                           if not k.startswith("*")}}
+        own = config.explicit_parameters(type(self))
+        for key in ("name", "trainable", "dtype") + _SHAPE_ARGUMENTS:
+            if key in ("name", "trainable", "dtype") or key not in own:
+                args.pop(key, None)
+        cfg = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy.name}
+        for key, value in args.items():
+            if key.startswith("*"):
+                continue
+            try:
+                cfg[key] = config.serialize_argument(key, value, self.config_argument_kinds)
+            except TypeError as error:
+                raise TypeError(f"{describe(self)}: {error}") from None
+        return cfg
 
     @classmethod
     def from_config(cls, cfg):
         """Builds a layer from :meth:`get_config` output."""
-        return cls(**{k: config.deserialize(v) for k, v in cfg.items()})
+        return config.construct(cls, {k: config.deserialize(v) for k, v in cfg.items()})
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

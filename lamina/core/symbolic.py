@@ -9,6 +9,7 @@ reads them.
 
 from __future__ import annotations
 
+import inspect
 import threading
 
 import jax
@@ -106,8 +107,12 @@ def output_specs(fn, inputs):
     except Exception as error:  # some ops refuse symbolic sizes: retry with a concrete stand-in
         if not _is_shape_poly_error(error):
             raise
-        placeholder = 7919
-        out = jax.eval_shape(fn, to_struct(inputs, placeholder))
+        placeholder, outer = 7919, getattr(_local, "placeholder", None)
+        _local.placeholder = placeholder  # recorded shapes show it as None
+        try:
+            out = jax.eval_shape(fn, to_struct(inputs, placeholder))
+        finally:
+            _local.placeholder = outer
     return jax.tree_util.tree_map(
         lambda s: SymbolicTensor(known_shape(s.shape, placeholder), s.dtype), out)
 
@@ -119,11 +124,61 @@ def _is_shape_poly_error(error):
 
 
 # -- recording sub-layer calls while a model is traced ----------------------------------------------
-class Recorder:
-    """Collects ``(layer, output_shapes)`` for every layer call during a symbolic trace."""
+class GraphInput:
+    """One input of a model's graph: a name, a shape (``None`` batch) and a dtype name.
 
-    def __init__(self):
-        self.calls = []
+    ``layer`` is the ``InputLayer`` behind it (functional and Sequential models), else ``None``.
+    """
+
+    def __init__(self, name, shape, dtype, layer=None):
+        self.name, self.shape, self.dtype, self.layer = name, shape, dtype, layer
+
+
+class Call:
+    """One call of ``layer`` in a model's data flow.
+
+    ``sources[i]`` says where input tensor ``i`` came from: ``(producer, index)`` pairs, with
+    ``producer`` an earlier :class:`Call` (``index``: which of its flat outputs) or ``None``
+    (the model's input number ``index``). An input computed by plain jax ops from several layer
+    outputs (``self.head(a + b)``) has several sources. ``node_index`` counts the calls of the
+    same layer (the ``[0]`` of Keras's ``dense[0][0]``).
+    """
+
+    def __init__(self, layer, sources, input_shapes, outputs, node_index=0):
+        is_leaf = lambda x: isinstance(x, SymbolicTensor)  # noqa: E731
+        flat = jax.tree_util.tree_leaves(outputs, is_leaf=is_leaf)
+        self.layer, self.sources, self.input_shapes = layer, sources, input_shapes
+        self.output_shape = jax.tree_util.tree_map(_shape_of, outputs, is_leaf=is_leaf)
+        self.output_shapes = [_shape_of(x) for x in flat]
+        self.output_dtypes = [jnp.dtype(x.dtype).name if hasattr(x, "dtype") else type(x).__name__
+                              for x in flat]
+        self.node_index = node_index
+
+
+class Graph:
+    """A model's data flow: its inputs, its layer calls in running order (each after the calls
+    it reads from), and the sources of each flat output (as in :attr:`Call.sources`)."""
+
+    def __init__(self, inputs, calls, outputs):
+        self.inputs, self.calls, self.outputs = inputs, calls, outputs
+
+
+class Recorder:
+    """Notes every layer call made while active: ``calls`` lists the layers in call order, and
+    when ``owner``'s own call ends, ``graph`` holds its data flow (a :class:`Graph` of the calls
+    made directly by ``owner.call``, calls inside those calls folded into them).
+
+    Edges are found by identity: every call's output tracers are remembered, and each input is
+    followed back through plain jax ops (a tracer's ``parent`` equation) to the nearest
+    remembered output or to an input of the trace. A layer that returns its input unchanged
+    (``Dropout`` at inference) becomes that tensor's latest producer.
+    """
+
+    def __init__(self, owner=None):
+        self.calls, self.owner, self.graph = [], owner, None
+        self._open = []    # calls not (yet) known to have run inside another call
+        self._writes = {}  # id(tracer) -> [(Call, output index, created)]: the calls returning it
+        self._alive = []   # those tracers, so that their ids stay unique while recording
 
     def __enter__(self):
         self.previous = getattr(_local, "recorder", None)
@@ -132,14 +187,117 @@ class Recorder:
 
     def __exit__(self, *exc):
         _local.recorder = self.previous
+        self._open, self._writes, self._alive = [], {}, []
         return False
 
+    def note(self, layer, inputs, outputs):
+        """Records one finished call of ``layer`` on ``inputs`` (``(args, kwargs)``)."""
+        args, kwargs = inputs
+        data = {k: v for k, v in kwargs.items() if k not in ("mask", "training")}
+        leaves = [x for x in jax.tree_util.tree_leaves((args, data)) if _is_tracer(x)]
+        out = [x for x in jax.tree_util.tree_leaves(outputs) if _is_tracer(x)]
+        call = Call(layer, [], [_shape_of(x) for x in leaves], outputs)
+        call.trace = out[0]._trace if out and hasattr(out[0], "_trace") else None
+        children = self._claim(call, leaves) if layer._layers else []
+        call.inside = set().union(*[c.inside | {id(c)} for c in children])
+        call.sources = [self._sources(x, lambda w: id(w[0]) not in call.inside) for x in leaves]
+        if layer is self.owner:
+            self.graph = self._graph(call, children, args, leaves, out)
+        given = {id(x) for x in leaves}
+        for i, x in enumerate(out):
+            self._writes.setdefault(id(x), []).append((call, i, id(x) not in given))
+            self._alive.append(x)
+        self._open.append(call)
 
-def record(layer, outputs):
-    """Called by every layer call; notes the output shape when a recorder is active."""
+    def _sources(self, tracer, accept):
+        """The latest accepted calls (or trace inputs) that ``tracer`` was computed from."""
+        found, stack, seen = [], [tracer], set()
+        while stack:
+            t = stack.pop()
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            writes = [w for w in self._writes.get(id(t), ()) if accept(w)]
+            parent = getattr(t, "parent", None)
+            if writes or parent is None:
+                found.append(writes[-1][:2] if writes else (t, 0))
+                continue
+            stack.extend(reversed([x for x in getattr(parent, "in_tracers", ()) if _is_tracer(x)]))
+        return found
+
+    def _claim(self, call, leaves):
+        """The open calls that ran inside ``call``: the latest ones, of ``call``'s own sub-layers,
+        made after the calls that created its inputs."""
+        inside = {id(sub) for sub in call.layer._flatten_layers(include_self=False)}
+        feeding = {id(p) for x in leaves for p, _ in self._sources(x, lambda w: w[2])}
+        children = []
+        while self._open and id(self._open[-1].layer) in inside:
+            if id(self._open[-1]) in feeding:
+                break
+            children.append(self._open.pop())
+        return children[::-1]
+
+    def _graph(self, call, children, args, leaves, out):
+        # A failed first try of the trace (see `output_specs`) left calls of another trace.
+        children = [c for c in children if c.trace is call.trace]
+        kept = {id(c) for c in children}
+        roots = {id(_root(x)): k for k, x in enumerate(leaves)}
+        counts = {}
+
+        def resolve(sources):
+            resolved = []
+            for producer, index in sources:
+                if isinstance(producer, Call):
+                    pair = (producer, index) if id(producer) in kept else None
+                else:
+                    pair = (None, roots[id(producer)]) if id(producer) in roots else None
+                if pair is not None and pair not in resolved:
+                    resolved.append(pair)
+            return resolved
+
+        for c in children:
+            c.sources = [resolve(s) for s in c.sources]
+            c.node_index = counts[id(c.layer)] = counts.get(id(c.layer), -1) + 1
+            c.trace = c.inside = None
+        outputs = [resolve(self._sources(x, lambda w: True)) for x in out]
+        inputs = [GraphInput(name, _shape_of(_root(x)), jnp.dtype(_root(x).dtype).name)
+                  for name, x in zip(_input_names(self.owner, args), leaves)]
+        return Graph(inputs, children, outputs)
+
+
+def _shape_of(x):
+    return known_shape(getattr(x, "shape", ()), getattr(_local, "placeholder", None))
+
+
+def _is_tracer(x):
+    return isinstance(x, jax.core.Tracer)
+
+
+def _root(tracer):
+    """The trace input a model input was derived from (through a dtype cast, say)."""
+    while getattr(tracer, "parent", None) is not None and tracer.parent.in_tracers:
+        tracer = tracer.parent.in_tracers[0]
+    return tracer
+
+
+def _input_names(model, args):
+    """Names for a traced model's inputs: ``call``'s argument name, plus the path inside it."""
+    params = [p for p in inspect.signature(type(model).call).parameters if p != "self"]
+    base = params[0] if params else "inputs"
+    paths = jax.tree_util.tree_flatten_with_path(args[0] if args else ())[0]
+    if len(paths) == 1 and not paths[0][0]:
+        return [base]
+    return [base + jax.tree_util.keystr(path) for path, _ in paths]
+
+
+def record(layer, outputs, inputs):
+    """Called by every layer call; while a :class:`Recorder` is active it notes the call.
+
+    ``inputs`` are the call's ``(args, kwargs)``. No recorder: nothing to do.
+    """
     recorder = getattr(_local, "recorder", None)
     if recorder is None:
         return
-    shapes = jax.tree_util.tree_map(lambda x: known_shape(x.shape), outputs)
-    layer._recorded_output_shape = shapes
+    layer._recorded_output_shape = jax.tree_util.tree_map(_shape_of, outputs)
     recorder.calls.append(layer)
+    recorder.note(layer, inputs, outputs)

@@ -112,6 +112,9 @@ class Variable:
     def __getitem__(self, index):
         return self.value[index]
 
+    def __iter__(self):
+        return iter(self.value)
+
 
 def _forward(op, reflected=False):
     if reflected:

@@ -3,13 +3,25 @@
 from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
 from lamina.layers.activation import Activation
+from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from lamina.layers.core_misc import Identity, Lambda
 from lamina.layers.dense import Dense
 from lamina.layers.dropout import Dropout
+from lamina.layers.embedding import Embedding, Masking
 from lamina.layers.flatten import Flatten
 from lamina.layers.input_layer import Input, InputLayer
 from lamina.layers.merge import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
                                  Subtract, add, average, concatenate, dot, maximum, minimum,
                                  multiply, subtract)
+from lamina.layers.normalization import (BatchNormalization, GroupNormalization,
+                                         LayerNormalization, RMSNormalization, UnitNormalization)
 from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing,
                                          IntegerLookup, Normalization, Rescaling, Resizing,
                                          StringLookup, TextVectorization)
+from lamina.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout,
+                                          GaussianNoise, SpatialDropout1D, SpatialDropout2D,
+                                          SpatialDropout3D)
+from lamina.layers.resampling import (Cropping1D, Cropping2D, Cropping3D, UpSampling1D,
+                                      UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+                                      ZeroPadding3D)
+from lamina.layers.reshaping import Permute, RepeatVector, Reshape

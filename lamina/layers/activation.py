@@ -12,6 +12,8 @@ class Activation(Layer):
     [[0.0, 2.0]]
     """
 
+    supports_masking = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)

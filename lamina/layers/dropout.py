@@ -15,6 +15,8 @@ class Dropout(Layer):
     [[1.0, 1.0], [1.0, 1.0]]
     """
 
+    supports_masking = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not 0 <= rate <= 1:

@@ -53,13 +53,16 @@ class Model(Trainer, Layer):
     def _trace_call(self, spec):
         self.built = True  # the traced call must not try to build again
         try:
-            with symbolic.Recorder() as recorder:
+            with symbolic.Recorder(owner=self) as recorder:
                 out = symbolic.output_specs(lambda x: Layer.__call__(self, x, training=False),
                                             spec)
         except Exception:
             self.built = False
             raise
+        finally:
+            self._clear_losses()  # losses added while tracing shapes are not real losses
         self._call_order = [layer for layer in recorder.calls if layer is not self]
+        self._traced_graph = recorder.graph  # the data flow of `call`, for summary and plot_model
         self._output_spec = out
         self._input_spec_tensors = spec
         return out
@@ -80,10 +83,13 @@ class Model(Trainer, Layer):
 
     def compute_output_spec(self, x):
         """Output shapes/dtypes (``jax.ShapeDtypeStruct``) for inputs shaped like ``x``."""
-        return jax.eval_shape(lambda inputs: Layer.__call__(self, inputs, training=False),
-                              jax.tree_util.tree_map(
-                                  lambda a: jax.ShapeDtypeStruct(jnp.shape(a), jnp.result_type(a)),
-                                  x))
+        try:
+            return jax.eval_shape(lambda inputs: Layer.__call__(self, inputs, training=False),
+                                  jax.tree_util.tree_map(
+                                      lambda a: jax.ShapeDtypeStruct(jnp.shape(a),
+                                                                     jnp.result_type(a)), x))
+        finally:
+            self._clear_losses()
 
     # -- calling: eager calls run one compiled program ---------------------------------------------
     def __call__(self, *args, **kwargs):
@@ -151,8 +157,45 @@ class Model(Trainer, Layer):
                 show_trainable=False, layer_range=None):
         """Prints a table of layers, output shapes and parameter counts, then the totals."""
         from lamina.models.summary import print_summary
-        print_summary(self, line_length=line_length, print_fn=print_fn,
-                      expand_nested=expand_nested, show_trainable=show_trainable)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
+
+    # -- configs ---------------------------------------------------------------------------------
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model from :meth:`get_config` output (a functional config gives a Functional)."""
+        from lamina.models import serialization
+        return serialization.model_from_config(cls, config, custom_objects)
+
+    def to_json(self, **kwargs):
+        """The model's class and config as a JSON string (``json.dumps`` options in ``kwargs``);
+        :func:`lamina.models.model_from_json` builds a new model from it."""
+        import json
+        from lamina.models import serialization
+        return json.dumps(serialization.serialize_model(self), **kwargs)
+
+    # -- saving (see lamina.saving) ----------------------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model (config, weights, optimizer and training state) to a ``.keras`` file."""
+        from lamina.saving import save_model
+        save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights and optimizer state to a ``.weights.h5`` file (Keras's layout)."""
+        from lamina.saving import save_weights
+        save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a ``.weights.h5``, ``.keras`` or legacy ``.h5`` file."""
+        from lamina.saving import load_weights
+        load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def export(self, filepath, format="stablehlo", **kwargs):
+        """Writes the inference function as a StableHLO program (``lamina.saving.load_exported``
+        runs it without this model's classes)."""
+        from lamina.saving import export_model
+        export_model(self, filepath, format=format, **kwargs)
 
     # -- stateless API (Keras's JAX form) --------------------------------------------------------
     def stateless_call(self, trainable_variables, non_trainable_variables, *args,

@@ -85,3 +85,23 @@ def test_dense_stack_gradient_matches_finite_differences():
         numeric = (values[0] - values[1]) / (2 * eps)
         np.testing.assert_allclose(float(grads[0][index]), numeric, rtol=2e-2, atol=1e-4)
     assert jax.tree_util.tree_structure(grads) == jax.tree_util.tree_structure([0] * 4)
+
+
+def test_activity_and_weight_regularizers_in_fit_match_keras():
+    x, y = regression_data(rows=70)
+
+    def build(lib):
+        return lib.Sequential([lib.Input((8,)),
+                               lib.layers.Dense(4, activity_regularizer="l2",
+                                                kernel_regularizer=lib.regularizers.L1(0.01)),
+                               lib.layers.Dense(1)])
+
+    ours, theirs = build(lamina), build(keras)
+    theirs.set_weights(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile(optimizer="sgd", loss="mse")
+    h1 = ours.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0).history
+    h2 = theirs.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
