@@ -12,6 +12,14 @@ from lamina.core import naming
 from lamina.core.state import current_scope, lazy_sync
 
 
+_created = [0]  # how many Variables exist so far: a compiled step that makes new ones must retrace
+
+
+def created_count():
+    """The number of Variables created in this process (grows monotonically)."""
+    return _created[0]
+
+
 class Variable:
     """A named box around an array: a layer weight, a BatchNorm statistic, an optimizer slot.
 
@@ -46,6 +54,7 @@ class Variable:
                 "`__init__`, not from values computed inside a compiled function."
             )
         self._value = value
+        _created[0] += 1
         self.trainable = bool(trainable)
         self.name = name or naming.unique_name("variable")
         self.path = self.name

@@ -56,6 +56,8 @@ class Optimizer:
     ([0.5, 0.5], 1)
     """
 
+    _lamina_state_holder = True  # an optimizer held by a model carries its slots as state
+
     # True when the transformation's state is a list with one entry per variable; the optimizer can
     # then update any subset of its variables (those given a gradient) and name slots after them.
     per_variable_state = True

@@ -14,8 +14,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+import inspect
+
 from lamina.core.state import StateScope
+from lamina.core.variable import created_count
 from lamina.training.batch import padding_mask
+
+
+class StateGrew(Exception):
+    """Raised while tracing a step that created new variables (an optimizer or metric built on
+    first use): the trainer packs the larger state and traces again."""
+
+
+def jax_form(method):
+    """Whether a step is written in Keras's JAX form, ``train_step(self, state, data)``."""
+    return len(inspect.signature(method).parameters) == 2
 
 
 def choose_form(model):
@@ -41,14 +54,34 @@ class Programs:
         return StateScope(dict(zip(self.store.variables, values)))
 
     def _run_step(self, method, values, batch, mask):
+        before = created_count()
         with self._bind(values) as scope, padding_mask(mask):
-            logs = method(batch)
+            logs = self._call_jax_form(method, batch) if jax_form(method) else method(batch)
+        if created_count() != before:
+            raise StateGrew()
         stray = [v.path for v in scope.written() if id(v) not in self.store.ids]
         if stray:
             raise RuntimeError(f"Variables {stray} were assigned inside a compiled step but are "
                                "not part of the model's state; create them in `__init__` or "
                                "`build` and track them as attributes.")
         return logs, [scope.get(v) for v in self.store.variables]
+
+    def _call_jax_form(self, method, batch):
+        """Keras's JAX form: pass the state as lists of values, assign what comes back."""
+        model = self.model
+        groups = [model.trainable_variables, model.non_trainable_variables]
+        if method.__name__ == "train_step":
+            groups.append(model.optimizer.variables)
+        if method.__name__ != "predict_step":
+            groups.append([v for m in model.metrics for v in m.variables])
+        state = tuple([v.value for v in group] for group in groups)
+        logs, new_state = method(state, batch)
+        if method.__name__ == "predict_step":
+            new_state = (state[0], new_state)
+        for group, values in zip(groups, new_state):
+            for v, value in zip(group, values):
+                v.assign(value)
+        return logs
 
     def _reset_metrics(self, values, reset):
         with self._bind(values) as scope:
@@ -114,6 +147,8 @@ class Programs:
 
                 def body(_, batch):
                     with self._bind(values):
+                        if jax_form(method):
+                            return None, self._call_jax_form(method, batch)
                         return None, method(batch)
 
                 batches = jax.tree_util.tree_map(

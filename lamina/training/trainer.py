@@ -17,6 +17,7 @@ import numpy as np
 from lamina import random as lamina_random
 from lamina.callbacks.callback import CallbackList
 from lamina.core.layer import structure_version
+from lamina.core.variable import created_count
 from lamina.metrics import Mean
 from lamina.training import data as data_module
 from lamina.training.batch import batch_size_of, current_mask, unpack_x_y_sample_weight
@@ -24,7 +25,7 @@ from lamina.training.compile import CompileLoss, CompileMetrics
 from lamina.training.grad import value_and_grad
 from lamina.training.logs import StackedLogs, StepLogs
 from lamina.training.packed_state import PackedState
-from lamina.training.programs import Programs, choose_form, epoch_data
+from lamina.training.programs import Programs, StateGrew, choose_form, epoch_data
 
 _PREDICT_BLOCK_STEPS = 256  # batches per predict call for large inputs
 
@@ -157,7 +158,8 @@ class Trainer:
     def _state_variables(self):
         """Every variable a compiled program carries; cached while the layer tree, the
         optimizer and the metrics stay the same (the walk grows with the model)."""
-        key = (structure_version(), id(self.optimizer), getattr(self.optimizer, "built", None),
+        key = (structure_version(), created_count(), id(self.optimizer),
+               getattr(self.optimizer, "built", None),
                getattr(self, "_compile_metrics", None) and self._compile_metrics.built,
                id(getattr(self, "_compile_metrics", None)))
         cached = getattr(self, "_state_variables_cache", None)
@@ -192,6 +194,22 @@ class Trainer:
         store.source = variables
         self._engine_state = (store, Programs(self, store, choose_form(self)))
         return self._engine_state
+
+    def _run_program(self, make, *args):
+        """Runs ``make(programs)(buffers, *args)`` and adopts the new state. A step that creates
+        variables while traced (an optimizer built on first use) is traced again with them."""
+        for attempt in range(2):
+            store, programs = self._engine()
+            try:
+                buffers, out = make(programs)(store.buffers, *args)
+            except StateGrew:
+                if attempt:
+                    raise RuntimeError(
+                        f"Model '{self.name}': the step creates new variables every time it is "
+                        "traced; create them in `__init__` or `build`.") from None
+                continue
+            store.update(buffers)
+            return out
 
     def _prepare_training(self, x, y):
         """Builds the model, the optimizer and the metrics before anything is traced."""
@@ -284,7 +302,6 @@ class Trainer:
 
     def _run_epoch(self, kind, device_data, seed, shuffle, n, batch_size, chunk, callbacks):
         """Runs one pass over the data in chunks; returns the final logs as Python floats."""
-        store, programs = self._engine()
         padded = self._can_pad()
         steps = math.ceil(n / batch_size) if padded else n // batch_size
         rows, mask = epoch_data(device_data, seed, n, max(n, steps * batch_size), shuffle)
@@ -292,12 +309,10 @@ class Trainer:
         logs, step, reset = None, 0, True
         while step < steps:
             length = min(chunk, steps - step)
-            program = programs.chunk(kind, length, batch_size, padded, all_logs=hooks)
             callbacks.on_batch_begin(kind, step)
-            if not store.is_fresh():
-                store.refresh()
-            buffers, logs = program(store.buffers, rows, mask, step, reset)
-            store.update(buffers)
+            logs = self._run_program(
+                lambda p, length=length: p.chunk(kind, length, batch_size, padded, hooks),
+                rows, mask, step, reset)
             reset = False
             if hooks:
                 stacked = StackedLogs(logs)
@@ -310,10 +325,9 @@ class Trainer:
                 break
         tail = n - steps * batch_size
         if tail > 0 and not self.stop_training:  # custom steps see the real partial batch
-            program = programs.chunk(kind, 1, tail, False, all_logs=False)
             tail_rows = jax.tree_util.tree_map(lambda a: a[steps * batch_size:], rows)
-            buffers, logs = program(store.buffers, tail_rows, mask, 0, reset)
-            store.update(buffers)
+            logs = self._run_program(lambda p: p.chunk(kind, 1, tail, False, False),
+                                     tail_rows, mask, 0, reset)
         if isinstance(logs, StepLogs):
             return dict(logs.items())
         return {k: float(v) for k, v in jax.device_get(logs).items()} if logs else {}
@@ -392,12 +406,9 @@ class Trainer:
         self._require_compiled(f"{kind}_on_batch")
         (x, y, sample_weight), n = data_module.prepare(x, y, sample_weight)
         self._prepare_training(x, y)
-        store, programs = self._engine()
-        program = programs.chunk(kind, 1, n, False, all_logs=False)
         device_data = jax.device_put(data_module.pack_data(x, y, sample_weight))
-        buffers, logs = program(store.buffers, device_data, None, 0,
-                                kind == "test")
-        store.update(buffers)
+        logs = self._run_program(lambda p: p.chunk(kind, 1, n, False, False),
+                                 device_data, None, 0, kind == "test")
         logs = {k: float(v) for k, v in jax.device_get(logs).items()}
         if return_dict:
             return logs
