@@ -128,6 +128,17 @@ class Functional(Model):
                              f"received {len(flat)}.")
         return flat
 
+    def get_config(self):
+        """The graph in Keras's format: layers with the calls that connect them, inputs, outputs."""
+        from lamina.models import serialization
+        return serialization.functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new model (fresh weights) with the graph of :meth:`get_config` output."""
+        from lamina.models import serialization
+        return serialization.functional_from_config(cls, config, custom_objects)
+
     def call(self, inputs, training=None, mask=None):
         """Replays the recorded layer calls on ``inputs``."""
         values, masks = {}, {}

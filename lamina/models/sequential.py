@@ -82,6 +82,17 @@ class Sequential(Model):
             return self._stack[0].batch_shape
         raise AttributeError(f"Sequential '{self.name}' has no defined input shape yet.")
 
+    def get_config(self):
+        """Name, dtype and the layers in order (the InputLayer first), in Keras's format."""
+        from lamina.models import serialization
+        return serialization.sequential_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A new Sequential (fresh weights) from :meth:`get_config` output."""
+        from lamina.models import serialization
+        return serialization.sequential_from_config(cls, config, custom_objects)
+
     def call(self, inputs, training=None, mask=None):
         """Runs the layers in order, passing each layer's output mask to the next."""
         x = inputs
