@@ -22,6 +22,11 @@ class History(Callback):
         for key, value in (logs or {}).items():
             self.history.setdefault(key, []).append(value)
 
+    def plot(self, **kwargs):
+        """Draws loss and metrics per epoch (needs matplotlib); see ``lamina.utils.plot_history``."""
+        from lamina.utils.history_plot import plot_history
+        return plot_history(self, **kwargs)
+
     def set_model(self, model):
         super().set_model(model)
         model.history = self

@@ -25,7 +25,9 @@ from lamina.training.compile import CompileLoss, CompileMetrics
 from lamina.training.grad import value_and_grad
 from lamina.training.logs import StackedLogs, StepLogs
 from lamina.training.packed_state import PackedState
-from lamina.training.programs import Programs, StateGrew, choose_form, epoch_data
+from lamina.training import adapters
+from lamina.training.chunks import array_chunks, stream_chunks
+from lamina.training.programs import Programs, StateGrew, choose_form
 
 _PREDICT_BLOCK_STEPS = 256  # batches per predict call for large inputs
 
@@ -245,89 +247,121 @@ class Trainer:
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1):
-        """Trains for ``epochs`` epochs; returns a :class:`~lamina.callbacks.History`."""
+        """Trains for ``epochs`` epochs; returns a :class:`~lamina.callbacks.History`.
+
+        ``x`` may be arrays (a dict or list of them for several inputs), or a generator,
+        iterable, :class:`~lamina.utils.PyDataset` or torch ``DataLoader`` yielding ``(x, y)``
+        or ``(x, y, sample_weight)`` batches.
+        """
         self._require_compiled("fit")
-        for name, value in (("class_weight", class_weight), ("steps_per_epoch", steps_per_epoch),
-                            ("validation_steps", validation_steps)):
-            if value is not None:
-                raise NotImplementedError(f"fit({name}=...) is not supported by lamina yet.")
-        (x, y, sample_weight), n = data_module.prepare(x, y, sample_weight)
-        val = None
-        if validation_data is not None:
-            val = data_module.prepare(*unpack_x_y_sample_weight(tuple(validation_data)))[0]
-        elif validation_split:
-            (x, y, sample_weight), val = data_module.split_validation(x, y, sample_weight,
-                                                                      validation_split)
-            n = data_module.num_rows(x, "x")
-        batch_size = data_module.check_batch_size(batch_size)
-        self._prepare_training(x, y)
-        store, programs = self._engine()
+        source = adapters.make_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
+                                       bool(shuffle), class_weight)
+        padded = self._can_pad()
+        if source.is_stream:
+            if validation_split:
+                raise ValueError("`validation_split` needs arrays; with a generator or dataset "
+                                 "pass `validation_data` instead.")
+            first_x, first_y, _ = unpack_x_y_sample_weight(source.peek())
+            self._prepare_training(first_x, first_y)
+            epoch_steps = source.steps_per_epoch
+        else:
+            if steps_per_epoch is not None:
+                raise NotImplementedError("fit(steps_per_epoch=...) with arrays is not supported "
+                                          "by lamina yet; it covers the arrays once per epoch.")
+            x, y, sample_weight, n = source.x, source.y, source.sample_weight, source.num_rows
+            if validation_split and validation_data is None:
+                (x, y, sample_weight), val = data_module.split_validation(
+                    x, y, sample_weight, validation_split)
+                validation_data, n = val, data_module.num_rows(x, "x")
+            self._prepare_training(x, y)
+            epoch_steps = math.ceil(n / source.batch_size)
+            device_data = jax.device_put(data_module.pack_data(x, y, sample_weight))
+        run_validation = self._validation_runner(validation_data, validation_steps,
+                                                 validation_batch_size or source.batch_size)
         verbose = 1 if verbose == "auto" else verbose
-        epoch_steps = math.ceil(n / batch_size)
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=self, verbose=verbose, epochs=epochs, steps=epoch_steps)
-        chunk = self._chunk_length(callbacks, epoch_steps, programs.form)
-        device_data = jax.device_put(data_module.pack_data(x, y, sample_weight))
-        device_val = None if val is None else jax.device_put(data_module.pack_data(*val))
+        chunk = self._chunk_length(callbacks, epoch_steps, self._engine()[1].form)
         seed = int(jax.random.randint(lamina_random.host_key(), (), 0, 2**31 - 1))
         self.stop_training = False
         callbacks.on_train_begin()
         logs = {}
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
-            logs = self._run_epoch("train", device_data, (seed, epoch), bool(shuffle), n,
-                                   batch_size, chunk, callbacks)
-            if device_val is not None and (epoch + 1) % validation_freq == 0:
+            if source.is_stream:
+                chunks = stream_chunks(source, chunk, padded)
+            else:
+                chunks = array_chunks(device_data, (seed, epoch), bool(shuffle), n,
+                                      source.batch_size, chunk, padded)
+            logs = self._run_epoch("train", chunks, callbacks)
+            if source.is_stream:
+                source.on_epoch_end()
+                if not logs:
+                    break  # the generator had nothing left for this epoch
+            if run_validation is not None and (epoch + 1) % validation_freq == 0:
                 callbacks.on_test_begin()
-                val_logs = self._evaluate_arrays(device_val, validation_batch_size or batch_size,
-                                                 callbacks)
+                val_logs = run_validation(callbacks)
                 callbacks.on_test_end(val_logs)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             callbacks.on_epoch_end(epoch, logs)
-            if self.stop_training:
+            if self.stop_training or (source.is_stream and source.ran_out and source.exhausted):
                 break
         if self.optimizer is not None and epochs > initial_epoch:
             self.optimizer.finalize_variable_values(self.trainable_variables)
         callbacks.on_train_end(logs)
         return self.history
 
+    def _validation_runner(self, validation_data, steps, batch_size):
+        """A function running one validation pass, or ``None`` without validation data."""
+        if validation_data is None:
+            return None
+        if isinstance(validation_data, (tuple, list)) and not adapters.make_adapter(
+                validation_data[0]).is_stream:
+            val = adapters.make_adapter(*unpack_x_y_sample_weight(tuple(validation_data)),
+                                        batch_size=batch_size)
+            device_val = jax.device_put(val.packed)
+            return lambda callbacks: self._evaluate_arrays(device_val, val.batch_size, callbacks)
+        stream = adapters.make_adapter(validation_data, steps_per_epoch=steps)
+        return lambda callbacks: self._run_epoch(
+            "test", stream_chunks(stream, self._test_chunk(callbacks, steps), self._can_pad()),
+            callbacks)
+
     def _chunk_length(self, callbacks, epoch_steps, form):
         if form == "per_step":
             return 1
         if callbacks.has_batch_hooks("train"):
             return self.steps_per_execution
+        if epoch_steps is None:  # a stream of unknown length: moderate chunks
+            return max(self.steps_per_execution, 16)
         if callbacks.wants_progress:
             return max(self.steps_per_execution, math.ceil(epoch_steps / 20))
         return epoch_steps
 
-    def _run_epoch(self, kind, device_data, seed, shuffle, n, batch_size, chunk, callbacks):
-        """Runs one pass over the data in chunks; returns the final logs as Python floats."""
-        padded = self._can_pad()
-        steps = math.ceil(n / batch_size) if padded else n // batch_size
-        rows, mask = epoch_data(device_data, seed, n, max(n, steps * batch_size), shuffle)
+    def _test_chunk(self, callbacks, steps):
+        if callbacks.has_batch_hooks("test"):
+            return self.steps_per_execution
+        return steps or max(self.steps_per_execution, 16)
+
+    def _run_epoch(self, kind, chunks, callbacks):
+        """Runs one pass over the data, a compiled chunk of steps per call; returns the final
+        logs as Python floats (empty when there was no data)."""
         hooks = callbacks.has_batch_hooks(kind)
         logs, step, reset = None, 0, True
-        while step < steps:
-            length = min(chunk, steps - step)
+        for c in chunks:
             callbacks.on_batch_begin(kind, step)
             logs = self._run_program(
-                lambda p, length=length: p.chunk(kind, length, batch_size, padded, hooks),
-                rows, mask, step, reset)
+                lambda p, c=c: p.chunk(kind, c.length, c.batch_size, c.padded, hooks),
+                c.rows, c.mask, c.start, reset)
             reset = False
             if hooks:
                 stacked = StackedLogs(logs)
-                for i in range(length):
+                for i in range(c.length):
                     callbacks.on_batch_end(kind, step + i, stacked.step(i))
-                logs = stacked.step(length - 1)
-            step += length
+                logs = stacked.step(c.length - 1)
+            step += c.length
             callbacks.on_chunk_end(kind, step, logs)
             if self.stop_training:
                 break
-        tail = n - steps * batch_size
-        if tail > 0 and not self.stop_training:  # custom steps see the real partial batch
-            tail_rows = jax.tree_util.tree_map(lambda a: a[steps * batch_size:], rows)
-            logs = self._run_program(lambda p: p.chunk(kind, 1, tail, False, False),
-                                     tail_rows, mask, 0, reset)
         if isinstance(logs, StepLogs):
             return dict(logs.items())
         return {k: float(v) for k, v in jax.device_get(logs).items()} if logs else {}
@@ -335,19 +369,27 @@ class Trainer:
     # -- evaluate ------------------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False):
-        """Loss and metrics on the data; a scalar, a list, or a dict with ``return_dict``."""
+        """Loss and metrics on the data; a scalar, a list, or a dict with ``return_dict``.
+        ``x`` may be arrays or a generator/dataset, as for :meth:`fit`."""
         self._require_compiled("evaluate")
-        if steps is not None:
-            raise NotImplementedError("evaluate(steps=...) is not supported by lamina yet.")
-        (x, y, sample_weight), n = data_module.prepare(x, y, sample_weight)
-        batch_size = data_module.check_batch_size(batch_size)
-        self._prepare_training(x, y)
+        source = adapters.make_adapter(x, y, sample_weight, batch_size, steps)
         verbose = 1 if verbose == "auto" else verbose
+        if source.is_stream:
+            first_x, first_y, _ = unpack_x_y_sample_weight(source.peek())
+            self._prepare_training(first_x, first_y)
+            total = source.steps_per_epoch
+        else:
+            self._prepare_training(source.x, source.y)
+            total = math.ceil(source.num_rows / source.batch_size)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
-                                 verbose=verbose, epochs=1, steps=math.ceil(n / batch_size))
+                                 verbose=verbose, epochs=1, steps=total)
         callbacks.on_test_begin()
-        logs = self._evaluate_arrays(jax.device_put(data_module.pack_data(x, y, sample_weight)), batch_size,
-                                     callbacks)
+        if source.is_stream:
+            logs = self._run_epoch("test", stream_chunks(source, self._test_chunk(callbacks, steps),
+                                                         self._can_pad()), callbacks)
+        else:
+            logs = self._evaluate_arrays(jax.device_put(source.packed), source.batch_size,
+                                         callbacks)
         callbacks.on_test_end(logs)
         if return_dict:
             return logs
@@ -358,15 +400,19 @@ class Trainer:
         n = data_module.num_rows(device_data[0], "x")
         steps = math.ceil(n / batch_size)
         chunk = self.steps_per_execution if callbacks.has_batch_hooks("test") else steps
-        return self._run_epoch("test", device_data, None, False, n, batch_size, chunk, callbacks)
+        return self._run_epoch("test", array_chunks(device_data, None, False, n, batch_size,
+                                                    chunk, self._can_pad()), callbacks)
 
     # -- predict -------------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for ``x`` as numpy arrays, computed in compiled batches."""
-        if steps is not None:
-            raise NotImplementedError("predict(steps=...) is not supported by lamina yet.")
-        (x, _, _), n = data_module.prepare(x)
-        batch_size = data_module.check_batch_size(batch_size)
+        """The model's outputs for ``x`` as numpy arrays, computed in compiled batches.
+        ``x`` may be arrays or a generator/dataset of batches (only their ``x`` is used)."""
+        source = adapters.make_adapter(x, batch_size=batch_size, steps_per_epoch=steps)
+        if source.is_stream:
+            parts = [self.predict(unpack_x_y_sample_weight(batch)[0], batch_size=source.batch_size)
+                     for batch in source.epoch_batches()]
+            return jax.tree_util.tree_map(lambda *p: np.concatenate(p), *parts)
+        x, n, batch_size = source.x, source.num_rows, source.batch_size
         self._ensure_built(x)
         store, programs = self._engine()
         callbacks = CallbackList(callbacks, model=self, verbose=0, epochs=1,

@@ -73,6 +73,8 @@ class StreamAdapter:
     def epoch_batches(self):
         """An iterator over this epoch's host batches (numpy, converted and checked)."""
         self.ran_out = False
+        if self._steps is None and self._pending is None and self.source.restartable:
+            self._iterator = None  # an epoch left unfinished (early stop) must not carry over
         if self.exhausted and self._pending is None:
             raise RuntimeError(self._exhausted_message())
         return self._epoch()
