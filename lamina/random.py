@@ -58,6 +58,11 @@ def host_key():
     return jax.random.fold_in(jax.random.key(_host["seed"]), _host["count"])
 
 
+def global_seed() -> int:
+    """The seed last given to ``set_random_seed`` (1337 before any)."""
+    return _host["seed"]
+
+
 def global_generator() -> SeedGenerator:
     """The generator used by ops called with ``seed=None``."""
     if _host["global"] is None:

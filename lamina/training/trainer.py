@@ -282,7 +282,6 @@ class Trainer:
         callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                  model=self, verbose=verbose, epochs=epochs, steps=epoch_steps)
         chunk = self._chunk_length(callbacks, epoch_steps, self._engine()[1].form)
-        seed = int(jax.random.randint(lamina_random.host_key(), (), 0, 2**31 - 1))
         self.stop_training = False
         callbacks.on_train_begin()
         logs = {}
@@ -291,7 +290,7 @@ class Trainer:
             if source.is_stream:
                 chunks = stream_chunks(source, chunk, padded)
             else:
-                chunks = array_chunks(device_data, (seed, epoch), bool(shuffle), n,
+                chunks = array_chunks(device_data, self._shuffle_seed(), bool(shuffle), n,
                                       source.batch_size, chunk, padded)
             logs = self._run_epoch("train", chunks, callbacks)
             if source.is_stream:
@@ -310,6 +309,13 @@ class Trainer:
             self.optimizer.finalize_variable_values(self.trainable_variables)
         callbacks.on_train_end(logs)
         return self.history
+
+    def _shuffle_seed(self):
+        """The epoch's shuffle depends on the global seed and the optimizer's step count, so
+        training resumed after a save (or a second ``fit`` call) continues the same sequence
+        of permutations as one uninterrupted run."""
+        steps = getattr(self.optimizer, "iterations", 0)
+        return (lamina_random.global_seed(), int(np.asarray(steps)))
 
     def _validation_runner(self, validation_data, steps, batch_size):
         """A function running one validation pass, or ``None`` without validation data."""
