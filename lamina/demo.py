@@ -49,6 +49,9 @@ def run(epochs=5, batch_size=32, rows=8192, print_fn=print):
     console = Console()
     (x, y), (x_test, y_test) = regression8(rows)
     seq, sub = seed_sequential(), SeedSubclass(name="seed_subclass")
+    print_fn("The seed model, written by lamina.utils.to_source in each of the three styles:\n")
+    for style in ("sequential", "functional", "subclass"):
+        print_fn(f"# --- {style} ---\n{lamina.utils.to_source(seq, style=style)}")
     sub.build((None, 8))
     sub.set_weights(seq.get_weights())  # the same initial weights
     results = {}

@@ -12,7 +12,7 @@ from lamina.utils.seeding import clear_session, set_random_seed
 Sequence = PyDataset  # Keras's older name
 
 _LAZY = {"plot_model": "lamina.utils.plot", "model_to_dot": "lamina.utils.plot",
-         "plot_history": "lamina.utils.history_plot", "to_source": "lamina.utils.to_source"}
+         "plot_history": "lamina.utils.history_plot", "to_source": "lamina.utils.source_code"}
 
 __all__ = ["PyDataset", "Sequence", "clear_session", "set_random_seed",
            "unpack_x_y_sample_weight", *_LAZY]

@@ -8,7 +8,7 @@ import pytest
 import lamina
 from lamina.core.layer import Layer
 from lamina.layers import Dense
-from lamina.utils.to_source import to_source
+from lamina.utils.source_code import to_source
 from tests.helpers import SeedSubclass, seed_sequential
 
 X = np.random.default_rng(2).normal(size=(7, 8)).astype("float32")
