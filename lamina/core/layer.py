@@ -50,7 +50,6 @@ def _is_state_holder(value):
 
 
 class Layer:
-    supports_masking = False  # True: the layer passes its input mask through unchanged
     # Constructor arguments whose names match a pattern are written in configs through that
     # lamina module's `get` and `serialize` (Keras's form: an initializer as its class dict).
     config_argument_kinds = {"*_initializer": "initializers", "*_regularizer": "regularizers",
@@ -71,6 +70,8 @@ class Layer:
     >>> Scale()(jnp.ones((2, 3))).shape
     (2, 3)
     """
+
+    supports_masking = False  # True: the layer passes its input mask through unchanged
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
