@@ -50,12 +50,6 @@ def _is_state_holder(value):
 
 
 class Layer:
-    # Constructor arguments whose names match a pattern are written in configs through that
-    # lamina module's `get` and `serialize` (Keras's form: an initializer as its class dict).
-    config_argument_kinds = {"*_initializer": "initializers", "*_regularizer": "regularizers",
-                             "*_constraint": "constraints", "activation": "activations",
-                             "*_activation": "activations"}
-
     """Base class of all layers: tracks sub-layers and variables, builds lazily, serializes itself.
 
     Subclass it the Keras way: create sub-layers in ``__init__``, weights in ``build(input_shape)``
@@ -70,6 +64,13 @@ class Layer:
     >>> Scale()(jnp.ones((2, 3))).shape
     (2, 3)
     """
+
+    # Constructor arguments whose names match a pattern are written in configs through that
+    # lamina module's `get` and `serialize` (Keras's form: an initializer as its class dict).
+    config_argument_kinds = {"*_initializer": "initializers", "*_regularizer": "regularizers",
+                             "*_constraint": "constraints", "activation": "activations",
+                             "*_activation": "activations"}
+
 
     supports_masking = False  # True: the layer passes its input mask through unchanged
 
