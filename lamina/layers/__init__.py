@@ -25,3 +25,18 @@ from lamina.layers.resampling import (Cropping1D, Cropping2D, Cropping3D, UpSamp
                                       UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
                                       ZeroPadding3D)
 from lamina.layers.reshaping import Permute, RepeatVector, Reshape
+from lamina.layers.conv import (Conv1D, Conv2D, Conv3D, Convolution1D, Convolution2D,
+                                Convolution3D)
+from lamina.layers.conv_transpose import (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+                                          Convolution1DTranspose, Convolution2DTranspose,
+                                          Convolution3DTranspose)
+from lamina.layers.depthwise_conv import DepthwiseConv1D, DepthwiseConv2D
+from lamina.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,
+                                   AvgPool1D, AvgPool2D, AvgPool3D, GlobalAveragePooling1D,
+                                   GlobalAveragePooling2D, GlobalAveragePooling3D, GlobalAvgPool1D,
+                                   GlobalAvgPool2D, GlobalAvgPool3D, GlobalMaxPool1D,
+                                   GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                                   GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D,
+                                   MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from lamina.layers.separable_conv import (SeparableConv1D, SeparableConv2D,
+                                          SeparableConvolution1D, SeparableConvolution2D)
