@@ -132,6 +132,15 @@ class Model(Trainer, Layer):
             x = x.astype(self.dtype)
         return x
 
+    @property
+    def output_shape(self):
+        """The output shape(s), ``None`` for the batch axis (the model must be built)."""
+        if not self.built or getattr(self, "_output_spec", None) is None:
+            raise AttributeError(f"Model '{self.name}' has not been built yet: call it on data "
+                                 "or call `build(input_shape)` first.")
+        return jax.tree_util.tree_map(lambda t: t.shape, self._output_spec,
+                                      is_leaf=lambda t: isinstance(t, SymbolicTensor))
+
     # -- structure -----------------------------------------------------------------------------
     @property
     def layers(self):

@@ -93,6 +93,18 @@ class Sequential(Model):
         from lamina.models import serialization
         return serialization.sequential_from_config(cls, config, custom_objects)
 
+    @property
+    def inputs(self):
+        """The symbolic input (Keras's ``model.inputs``), when the input shape is known."""
+        return [self._stack[0].output] if self._stack and isinstance(
+            self._stack[0], InputLayer) else None
+
+    @property
+    def outputs(self):
+        """The symbolic output, once built from a known input shape."""
+        spec = getattr(self, "_output_spec", None)
+        return [spec] if self.inputs and self.built and spec is not None else None
+
     def call(self, inputs, training=None, mask=None):
         """Runs the layers in order, passing each layer's output mask to the next."""
         x = inputs

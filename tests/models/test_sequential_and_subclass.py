@@ -106,3 +106,15 @@ def test_subclass_gets_training_argument():
     model, x = Noisy(), jnp.ones((8, 64))
     assert jnp.array_equal(model(x), x)
     assert float((model(x, training=True) == 0).mean()) > 0.2
+
+
+def test_inputs_outputs_and_output_shape_for_sequential_and_subclass():
+    model = seed_sequential()
+    assert [t.shape for t in model.inputs] == [(None, 8)]
+    assert [t.shape for t in model.outputs] == [(None, 1)]
+    assert model.output_shape == (None, 1)
+    sub = SeedSubclass()
+    with pytest.raises(AttributeError, match="not been built"):
+        sub.output_shape
+    sub.build((None, 8))
+    assert sub.output_shape == (None, 1)
