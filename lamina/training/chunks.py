@@ -24,17 +24,18 @@ class Chunk(NamedTuple):
     padded: bool
 
 
-def array_chunks(device_data, seed, shuffle, n, batch_size, chunk, padded):
-    """Chunks over data already on the device, shuffled once per epoch there.
+def array_chunks(device_data, seed, shuffle, n, batch_size, chunk, padded, first_step=0):
+    """Chunks over data already on the device, shuffled once per epoch there, from step
+    ``first_step`` on (a resumed epoch skips the steps it had already run).
 
     Unpadded (custom steps), a partial last batch comes last, as its own one-step chunk.
     """
     steps = math.ceil(n / batch_size) if padded else n // batch_size
     rows, mask = epoch_data(device_data, seed, n, max(n, steps * batch_size), shuffle)
-    for start in range(0, steps, chunk):
+    for start in range(first_step, steps, chunk):
         yield Chunk(rows, mask, start, min(chunk, steps - start), batch_size, padded)
     tail = n - steps * batch_size
-    if tail > 0:
+    if tail > 0 and first_step <= steps:
         yield Chunk(jax.tree_util.tree_map(lambda a: a[steps * batch_size:], rows), None, 0, 1,
                     tail, False)
 

@@ -284,15 +284,23 @@ class Trainer:
         chunk = self._chunk_length(callbacks, epoch_steps, self._engine()[1].form)
         self.stop_training = False
         callbacks.on_train_begin()
+        initial_epoch, first_step, first_seed = self._resume_point(initial_epoch)
+        if first_step and source.is_stream:
+            raise NotImplementedError(
+                "Resuming in the middle of an epoch (BackupAndRestore with an integer "
+                "`save_freq`) needs array inputs; with a generator or dataset use "
+                "`save_freq='epoch'`.")
         logs = {}
         for epoch in range(initial_epoch, epochs):
             callbacks.on_epoch_begin(epoch)
             if source.is_stream:
                 chunks = stream_chunks(source, chunk, padded)
             else:
-                chunks = array_chunks(device_data, self._shuffle_seed(), bool(shuffle), n,
-                                      source.batch_size, chunk, padded)
-            logs = self._run_epoch("train", chunks, callbacks)
+                seed = first_seed if first_step else self._shuffle_seed()
+                chunks = array_chunks(device_data, seed, bool(shuffle), n, source.batch_size,
+                                      chunk, padded, first_step)
+            logs = self._run_epoch("train", chunks, callbacks, first_step)
+            first_step = 0
             if source.is_stream:
                 source.on_epoch_end()
                 if not logs:
@@ -309,6 +317,15 @@ class Trainer:
             self.optimizer.finalize_variable_values(self.trainable_variables)
         callbacks.on_train_end(logs)
         return self.history
+
+    def _resume_point(self, initial_epoch):
+        """``(epoch, step, shuffle_seed)`` where fit starts: ``initial_epoch``, unless a
+        callback's ``on_train_begin`` set ``self._resume_at`` (a ``ResumePoint`` with ``epoch``,
+        ``step`` and ``shuffle_seed``: BackupAndRestore restoring a backup). Read once."""
+        point, self._resume_at = getattr(self, "_resume_at", None), None
+        if point is None:
+            return initial_epoch, 0, None
+        return point.epoch, point.step, point.shuffle_seed
 
     def _shuffle_seed(self):
         """The epoch's shuffle depends on the global seed and the optimizer's step count, so
@@ -348,11 +365,12 @@ class Trainer:
             return self.steps_per_execution
         return steps or max(self.steps_per_execution, 16)
 
-    def _run_epoch(self, kind, chunks, callbacks):
+    def _run_epoch(self, kind, chunks, callbacks, first_step=0):
         """Runs one pass over the data, a compiled chunk of steps per call; returns the final
-        logs as Python floats (empty when there was no data)."""
+        logs as Python floats (empty when there was no data). From ``first_step`` > 0 (a
+        resumed epoch) the metrics go on from their restored state instead of being reset."""
         hooks = callbacks.has_batch_hooks(kind)
-        logs, step, reset = None, 0, True
+        logs, step, reset = None, first_step, first_step == 0
         for c in chunks:
             callbacks.on_batch_begin(kind, step)
             logs = self._run_program(
