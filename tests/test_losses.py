@@ -1,5 +1,7 @@
 """Losses against Keras (the oracle): per-sample functions, every class and reduction, masks."""
 
+import json
+
 import jax
 import jax.numpy as jnp
 import keras
@@ -8,7 +10,7 @@ import pytest
 
 from lamina import losses
 
-N, C = 6, 4
+N, C = 8, 4
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None]
 
 
@@ -19,6 +21,7 @@ def make_data(kind, rng):
     probs = lambda: f32(jax.nn.softmax(rng.normal(size=(N, C))))  # noqa: E731
     onehot = f32(np.eye(C)[rng.integers(0, C, N)])
     binary = f32(rng.integers(0, 2, (N, C)))
+    lengths = np.arange(N) % 4
     return {
         "reg": lambda: (normal(N, C), normal(N, C)),
         "pos": lambda: (f32(rng.uniform(0, 2, (N, C))), f32(rng.uniform(0, 2, (N, C)))),
@@ -30,7 +33,15 @@ def make_data(kind, rng):
         "onehot_prob": lambda: (onehot, probs()),
         "sparse_prob": lambda: (f32(rng.integers(0, C, N)), probs()),
         "sparse_logit": lambda: (f32(rng.integers(0, C, (N, 1))), normal(N, C)),
+        # Label sequences of lengths 0 to 3, padded with the blank 0, and logits over 5 steps.
+        "ctc": lambda: (f32(rng.integers(1, C, (N, 3)) * (np.arange(3) < lengths[:, None])),
+                        normal(N, 5, C)),
+        "embed": lambda: (f32(rng.integers(0, 3, N)), _unit(normal(N, 5))),
     }[kind]()
+
+
+def _unit(x):
+    return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
 # (function name, class name, keyword arguments, data kind)
@@ -62,7 +73,30 @@ CASES = [
      "sparse_logit"),
     ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy",
      {"from_logits": True, "ignore_class": 2}, "sparse_logit"),
+    ("binary_focal_crossentropy", "BinaryFocalCrossentropy", {}, "binary_prob"),
+    ("binary_focal_crossentropy", "BinaryFocalCrossentropy",
+     {"apply_class_balancing": True, "alpha": 0.3, "gamma": 1.5, "label_smoothing": 0.1},
+     "binary_prob"),
+    ("binary_focal_crossentropy", "BinaryFocalCrossentropy", {"from_logits": True}, "binary"),
+    ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy", {}, "onehot_prob"),
+    ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy",
+     {"alpha": [0.1, 0.2, 0.3, 0.4], "gamma": 1.0, "label_smoothing": 0.1}, "onehot_prob"),
+    ("categorical_focal_crossentropy", "CategoricalFocalCrossentropy", {"from_logits": True},
+     "onehot"),
+    ("categorical_generalized_cross_entropy", "CategoricalGeneralizedCrossEntropy", {"q": 0.5},
+     "sparse_prob"),
+    ("categorical_generalized_cross_entropy", "CategoricalGeneralizedCrossEntropy", {"q": 0.8},
+     "sparse_prob"),
+    ("dice", "Dice", {}, "binary_prob"),
+    ("dice", "Dice", {"axis": (1,)}, "binary_prob"),
+    ("tversky", "Tversky", {"alpha": 0.3, "beta": 0.7}, "binary_prob"),
+    ("tversky", "Tversky", {"alpha": 0.8, "beta": 0.2, "axis": (1,)}, "binary_prob"),
+    ("ctc", "CTC", {}, "ctc"),
+    ("circle", "Circle", {}, "embed"),
+    ("circle", "Circle", {"gamma": 10.0, "margin": 0.25, "remove_diagonal": False}, "embed"),
 ]
+INT_LABELS = {"sparse_categorical_crossentropy", "categorical_generalized_cross_entropy", "ctc",
+              "circle"}
 IDS = [f"{cls}-{'-'.join(f'{k}={v}' for k, v in kw.items())}-{kind}" for _, cls, kw, kind in CASES]
 
 
@@ -73,10 +107,14 @@ def close(a, b):
 @pytest.mark.parametrize("fn_name, cls_name, kwargs, kind", CASES, ids=IDS)
 def test_function_matches_keras(fn_name, cls_name, kwargs, kind, rng):
     y_true, y_pred = make_data(kind, rng)
-    if fn_name == "sparse_categorical_crossentropy":
+    if fn_name in INT_LABELS:
         y_true = y_true.astype("int32")  # the functions (unlike the classes) get integer labels
     ours = getattr(losses, fn_name)(y_true, y_pred, **kwargs)
-    theirs = getattr(keras.losses, fn_name)(y_true, y_pred, **kwargs)
+    keras_fn = getattr(keras.losses, fn_name)
+    if kind in ("ctc", "embed"):  # many small ops (or a scan): one compiled program is faster
+        theirs = jax.jit(lambda a, b: keras_fn(a, b, **kwargs))(y_true, y_pred)
+    else:
+        theirs = keras_fn(y_true, y_pred, **kwargs)
     assert ours.shape == theirs.shape
     close(ours, theirs)
 
@@ -85,7 +123,15 @@ def test_function_matches_keras(fn_name, cls_name, kwargs, kind, rng):
 def test_class_matches_keras(fn_name, cls_name, kwargs, kind, rng):
     y_true, y_pred = make_data(kind, rng)
     weights = rng.uniform(0, 2, N).astype("float32")
-    for reduction in REDUCTIONS:
+    if kind == "ctc":  # Keras's CTC is a scan, compiled again on every eager call
+        ours, theirs = losses.CTC(), keras.losses.CTC()
+        close(ours(y_true, y_pred, sample_weight=weights),
+              jax.jit(lambda a, b, w: theirs(a, b, sample_weight=w))(y_true, y_pred, weights))
+        return
+    # Every reduction for losses whose values differ in kind (per row, one number for the batch,
+    # masked rows); the others share that code.
+    all_reductions = cls_name in {"MeanSquaredError", "Dice", "Circle"} or "ignore_class" in kwargs
+    for reduction in REDUCTIONS if all_reductions else [None, "sum_over_batch_size"]:
         ours = getattr(losses, cls_name)(reduction=reduction, **kwargs)
         theirs = getattr(keras.losses, cls_name)(reduction=reduction, **kwargs)
         for sample_weight in (None, weights):
@@ -93,22 +139,32 @@ def test_class_matches_keras(fn_name, cls_name, kwargs, kind, rng):
                   theirs(y_true, y_pred, sample_weight=sample_weight))
     close(ours(y_true, y_pred, sample_weight=weights[:, None]),  # a trailing axis of 1 is squeezed
           theirs(y_true, y_pred, sample_weight=weights[:, None]))
-    jitted = jax.jit(lambda a, b: ours(a, b, sample_weight=weights))
-    close(jitted(y_true, y_pred), theirs(y_true, y_pred, sample_weight=weights))
+    ours = getattr(losses, cls_name)(**kwargs)
+    traced = jax.eval_shape(lambda a, b: ours(a, b, sample_weight=weights), y_true, y_pred)
+    assert traced.shape == () and traced.dtype == jnp.float32
 
 
 @pytest.mark.parametrize("fn_name, cls_name, kwargs, kind", CASES, ids=IDS)
 def test_config_round_trip(fn_name, cls_name, kwargs, kind):
     loss = getattr(losses, cls_name)(reduction="sum", **kwargs)
     cfg = loss.get_config()
+    assert json.loads(json.dumps(cfg)) == cfg
     assert type(loss).from_config(cfg).get_config() == cfg
     keras_cfg = getattr(keras.losses, cls_name)(reduction="sum", **kwargs).get_config()
+    keras_cfg = json.loads(json.dumps(keras_cfg))  # tuples become lists, as in a saved file
     assert {k: cfg[k] for k in keras_cfg} == keras_cfg
     assert losses.get({"class_name": cls_name, "config": cfg}).get_config() == cfg
+    assert losses.deserialize(losses.serialize(loss)).get_config() == cfg
+
+
+# One case per class, and every case whose loss mixes rows (Dice, Tversky, Circle).
+PADDING_CASES = [case for i, case in enumerate(CASES)
+                 if case[1] not in {c[1] for c in CASES[:i]} or case[1] in {"Dice", "Circle"}]
 
 
 @pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", "mean_with_sample_weight"])
-@pytest.mark.parametrize("fn_name, cls_name, kwargs, kind", CASES, ids=IDS)
+@pytest.mark.parametrize("fn_name, cls_name, kwargs, kind", PADDING_CASES,
+                         ids=[f"{c[1]}-{c[2]}-{c[3]}" for c in PADDING_CASES])
 def test_masked_padding_equals_unpadded(fn_name, cls_name, kwargs, kind, reduction, rng):
     y_true, y_pred = make_data(kind, rng)
     weights = rng.uniform(0.5, 2, N).astype("float32")
@@ -192,3 +248,37 @@ def test_default_names_and_dtype():
                                                       "reduction": "sum_over_batch_size"}
     out = losses.MeanSquaredError()(np.ones((2, 2), "float64"), np.zeros((2, 2), "int32"))
     assert out.dtype == jnp.float32
+
+
+# The losses with arithmetic of their own (CTC's gradient is optax's).
+GRADIENT_CASES = [case for case in CASES if case[1::2] in {
+    ("BinaryFocalCrossentropy", "binary"), ("CategoricalFocalCrossentropy", "onehot"),
+    ("CategoricalGeneralizedCrossEntropy", "sparse_prob"), ("Dice", "binary_prob"),
+    ("Tversky", "binary_prob"), ("Circle", "embed")}]
+
+
+@pytest.mark.parametrize("fn_name, cls_name, kwargs, kind", GRADIENT_CASES,
+                         ids=[f"{c[1]}-{c[2]}" for c in GRADIENT_CASES])
+def test_gradient_matches_keras(fn_name, cls_name, kwargs, kind, rng):
+    """Keras's losses trace under JAX too, so its gradient is the oracle for ours."""
+    y_true, y_pred = make_data(kind, rng)
+    weights = rng.uniform(0, 2, N).astype("float32")
+    ours = getattr(losses, cls_name)(**kwargs)
+    theirs = getattr(keras.losses, cls_name)(**kwargs)
+    grad = jax.jit(jax.grad(lambda p: ours(y_true, p, sample_weight=weights)))(y_pred)
+    expected = jax.jit(jax.grad(lambda p: theirs(y_true, p, sample_weight=weights)))(y_pred)
+    np.testing.assert_allclose(grad, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_new_loss_errors():
+    with pytest.raises(ValueError, match="q must be in the interval|`q` must be in"):
+        losses.CategoricalGeneralizedCrossEntropy(q=1.5)
+    with pytest.raises(ValueError, match=r"ctc: `y_true` must be .*received shape \(2,\)"):
+        losses.ctc(np.ones(2), np.zeros((2, 3, 4)))
+    with pytest.raises(ValueError, match=r"ctc: `y_pred` must be logits"):
+        losses.ctc(np.ones((2, 2)), np.zeros((2, 3)))
+
+
+def test_ctc_matches_known_value():
+    """One label, one step, uniform logits over 2 classes: -log(1/2)."""
+    close(losses.ctc(np.array([[1]]), np.zeros((1, 1, 2), "float32")), [np.log(2.0)])

@@ -9,7 +9,7 @@ import pytest
 from lamina import losses, metrics
 from lamina.core.state import StateScope
 
-N, C = 6, 4
+N, C = 8, 4
 
 
 def make_batch(kind, rng):
@@ -26,6 +26,10 @@ def make_batch(kind, rng):
         "sparse": lambda: (labels, scores),
         "sparse_col": lambda: (labels[:, None], scores),
         "sorted_ids": lambda: (labels, np.argsort(-scores, axis=-1)),
+        "prob": lambda: (f32(jax.nn.softmax(scores)), f32(jax.nn.softmax(rng.normal(size=(N, C))))),
+        "onehot_prob": lambda: (f32(np.eye(C)[labels]), f32(jax.nn.softmax(scores))),
+        "multi_hot": lambda: (f32(rng.integers(0, 2, (N, C))), scores),
+        "multi_hot_prob": lambda: (f32(rng.integers(0, 2, (N, C))), f32(rng.uniform(size=(N, C)))),
     }[kind]()
 
 
@@ -46,6 +50,21 @@ CASES = [
     ("SparseTopKCategoricalAccuracy", {"k": 2}, "sparse"),
     ("SparseTopKCategoricalAccuracy", {}, "sparse_col"),
     ("SparseTopKCategoricalAccuracy", {"k": 2, "from_sorted_ids": True}, "sorted_ids"),
+    ("CosineSimilarity", {}, "reg"),
+    ("LogCoshError", {}, "reg"),
+    ("Hinge", {}, "multi_hot"),
+    ("SquaredHinge", {}, "multi_hot"),
+    ("CategoricalHinge", {}, "onehot"),
+    ("KLDivergence", {}, "prob"),
+    ("Poisson", {}, "pos"),
+    ("BinaryCrossentropy", {}, "multi_hot_prob"),
+    ("BinaryCrossentropy", {"from_logits": True, "label_smoothing": 0.1}, "multi_hot"),
+    ("CategoricalCrossentropy", {}, "onehot_prob"),
+    ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "onehot"),
+    ("SparseCategoricalCrossentropy", {}, "sparse"),
+    ("SparseCategoricalCrossentropy", {"from_logits": True, "ignore_class": 1}, "sparse_col"),
+    ("PearsonCorrelation", {}, "reg"),
+    ("ConcordanceCorrelation", {}, "reg"),
 ]
 IDS = [f"{cls}-{kw}-{kind}" for cls, kw, kind in CASES]
 

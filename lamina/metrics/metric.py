@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina.core import config, naming
+from lamina.core.state import current_scope
 from lamina.core.variable import Variable
 
 _SIMPLE_INITIALIZERS = {"zeros": jnp.zeros, "ones": jnp.ones}
@@ -78,8 +79,54 @@ class Metric:
 
     @property
     def variables(self):
-        """The state variables, in creation order."""
-        return list(self._variables)
+        """The state variables, in creation order, then those of metrics held as attributes."""
+        out, seen = [], set()
+        for variable in self._variables + [v for m in self._sub_metrics() for v in m.variables]:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                out.append(variable)
+        return out
+
+    def _sub_metrics(self):
+        """Metrics held in attributes (also inside lists, tuples and dicts), in attribute order."""
+        found = []
+
+        def visit(value):
+            if isinstance(value, Metric):
+                if value is not self and all(value is not m for m in found):
+                    found.append(value)
+            elif isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item)
+            elif isinstance(value, dict):
+                for item in value.values():
+                    visit(item)
+
+        for name, value in vars(self).items():
+            if name != "_init_args":
+                visit(value)
+        return found
+
+    built = True  # metrics whose state shape comes from the data set it False until `build`
+
+    def build(self, y_true_shape, y_pred_shape):
+        """Creates state whose shape depends on the data; a no-op for most metrics.
+
+        Called by the first eager ``update_state``; the trainer calls it before tracing.
+        """
+
+    def _build_on_first_update(self, y_true, y_pred):
+        """Builds from the first batch, which must not be traced: new state cannot join a trace."""
+        if self.built:
+            return
+        traced = any(isinstance(a, jax.core.Tracer) for a in (y_true, y_pred))
+        if traced or current_scope() is not None:
+            raise RuntimeError(
+                f"{type(self).__name__} '{self.name}' creates its state from the shapes of its "
+                "first batch, which is being traced here. Call `metric.build(y_true_shape, "
+                "y_pred_shape)` (or update it once eagerly) before using it in a compiled "
+                "function.")
+        self.build(jnp.shape(y_true), jnp.shape(y_pred))
 
     def update_state(self, *args, **kwargs):
         """Folds one batch into the state."""
@@ -90,9 +137,36 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement `result`.")
 
     def reset_state(self):
-        """Puts every variable back to its initial value."""
+        """Puts every variable back to its initial value (those of sub-metrics too)."""
         for variable, value in zip(self._variables, self._initial_values):
             variable.assign(value)
+        for metric in self._sub_metrics():
+            metric.reset_state()
+
+    def merge_state(self, metrics):
+        """Adds the state of each metric in ``metrics`` into this one's.
+
+        For metrics of the same kind and configuration, whose state is made of sums (every
+        built-in metric): after ``a.merge_state([b])``, ``a.result()`` is what ``a`` would give
+        had it also seen ``b``'s batches. Metrics with other state override this method.
+
+        >>> from lamina.metrics import Mean
+        >>> a, b = Mean(), Mean()
+        >>> a.update_state([1.0, 2.0]); b.update_state([6.0])
+        >>> a.merge_state([b]); a.result().item()
+        3.0
+        """
+        own = self.variables
+        for other in metrics:
+            theirs = other.variables if isinstance(other, Metric) else None
+            if theirs is None or [v.shape for v in theirs] != [v.shape for v in own]:
+                shapes = None if theirs is None else [v.shape for v in theirs]
+                raise ValueError(
+                    f"{type(self).__name__} '{self.name}' cannot merge the state of {other!r}: "
+                    f"expected a metric with state shapes {[v.shape for v in own]}, received "
+                    f"{shapes}. Merge metrics of the same class and configuration (and built).")
+            for variable, addend in zip(own, theirs):
+                variable.assign(variable.value + addend.value)
 
     def __call__(self, *args, **kwargs):
         """``update_state`` with the arguments, then ``result()``."""

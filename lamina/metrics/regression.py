@@ -53,3 +53,21 @@ class RootMeanSquaredError(Mean):
 
     def result(self):
         return jnp.sqrt(super().result())
+
+
+def _cosine_similarity(y_true, y_pred, axis=-1):
+    return -losses.cosine_similarity(y_true, y_pred, axis=axis)
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """Running mean of the cosine similarity along ``axis`` (1: same direction, -1: opposite)."""
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(_cosine_similarity, name=name, dtype=dtype, axis=axis)
+
+
+class LogCoshError(MeanMetricWrapper):
+    """Running mean of :func:`lamina.losses.log_cosh`."""
+
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(losses.log_cosh, name=name, dtype=dtype)

@@ -130,6 +130,8 @@ class CompileMetrics:
                     if entry is None:
                         continue
                     metric = resolve_metric(entry, ys[index], ps[index])
+                    if not getattr(metric, "built", True):  # sized from the data (F1Score, R2)
+                        metric.build(tuple(ys[index].shape), tuple(ps[index].shape))
                     if len(ps) > 1 and names:
                         metric.name = f"{names[index]}_{metric.name}"
                     self.per_output.append((metric, index, weighted))

@@ -1,6 +1,13 @@
 """Per-batch logs of a compiled chunk, handed to batch hooks without syncing the device each step."""
 
 import jax
+import numpy as np
+
+
+def as_python(value):
+    """A float for a scalar log, a numpy array for a vector one (e.g. per-threshold counts)."""
+    value = np.asarray(value)
+    return float(value) if value.ndim == 0 else value
 
 
 class StackedLogs:
@@ -13,7 +20,7 @@ class StackedLogs:
     def get(self, index, key):
         if self.host_logs is None:
             self.host_logs = jax.device_get(self.device_logs)
-        return float(self.host_logs[key][index])
+        return as_python(self.host_logs[key][index])
 
     def step(self, index):
         return StepLogs(self, index)

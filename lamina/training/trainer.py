@@ -23,7 +23,7 @@ from lamina.training import data as data_module
 from lamina.training.batch import batch_size_of, current_mask, unpack_x_y_sample_weight
 from lamina.training.compile import CompileLoss, CompileMetrics
 from lamina.training.grad import value_and_grad
-from lamina.training.logs import StackedLogs, StepLogs
+from lamina.training.logs import StackedLogs, StepLogs, as_python
 from lamina.training.packed_state import PackedState
 from lamina.training import adapters
 from lamina.training.chunks import array_chunks, stream_chunks
@@ -388,7 +388,7 @@ class Trainer:
                 break
         if isinstance(logs, StepLogs):
             return dict(logs.items())
-        return {k: float(v) for k, v in jax.device_get(logs).items()} if logs else {}
+        return {k: as_python(v) for k, v in jax.device_get(logs).items()} if logs else {}
 
     # -- evaluate ------------------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -479,7 +479,7 @@ class Trainer:
         device_data = jax.device_put(data_module.pack_data(x, y, sample_weight))
         logs = self._run_program(lambda p: p.chunk(kind, 1, n, False, False),
                                  device_data, None, 0, kind == "test")
-        logs = {k: float(v) for k, v in jax.device_get(logs).items()}
+        logs = {k: as_python(v) for k, v in jax.device_get(logs).items()}
         if return_dict:
             return logs
         values = list(logs.values())

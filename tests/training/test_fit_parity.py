@@ -105,3 +105,24 @@ def test_activity_and_weight_regularizers_in_fit_match_keras():
     np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-5)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+
+
+def test_data_sized_and_vector_metrics_in_fit_match_keras():
+    x, _ = regression_data(rows=80)
+    y = np.eye(3, dtype="float32")[(x[:, 0] > 0).astype(int) + (x[:, 1] > 0)]
+
+    def build(lib):
+        model = lib.Sequential([lib.Input((8,)), lib.layers.Dense(3, activation="softmax")])
+        model.compile("adam", "categorical_crossentropy",
+                      metrics=[lib.metrics.F1Score(average="macro"),
+                               lib.metrics.TruePositives(thresholds=[0.3, 0.7]),
+                               lib.metrics.AUC(name="auc")])
+        return model
+
+    ours, theirs = build(lamina), build(keras)
+    theirs.set_weights(ours.get_weights())
+    h1 = ours.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    h2 = theirs.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
+    for key in ("loss", "f1_score", "auc"):
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.stack(h1["true_positives"]), np.stack(h2["true_positives"]))
