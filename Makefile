@@ -20,7 +20,9 @@ test: install
 	$(PY) -m pytest
 
 bench: install
+	$(PY) -m pip install -q -e ".[test,bench]"
 	$(PY) bench/fit_mlp.py
+	$(PY) bench/fit_cnn.py
 	$(PY) bench/predict.py
 	$(PY) bench/memory.py
 
