@@ -28,8 +28,9 @@ class SeedGenerator:
     def __init__(self, seed=None, name=None):
         seed = _fresh_seed() if seed is None else int(seed)
         self.name = name or "seed_generator"
-        self.state = Variable(jax.random.key_data(jax.random.key(seed)), trainable=False,
-                              name="seed_generator_state")
+        with jax.ensure_compile_time_eval():  # may be created while a step is traced
+            key = jax.random.key_data(jax.random.key(seed))
+        self.state = Variable(key, trainable=False, name="seed_generator_state")
         self.state.path = f"{self.name}/state"
 
     def next(self):

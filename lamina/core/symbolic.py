@@ -100,7 +100,17 @@ def known_shape(shape, placeholder=None):
 
 
 def output_specs(fn, inputs):
-    """``fn(inputs)``'s outputs as SymbolicTensors, by abstract evaluation of the real code."""
+    """``fn(inputs)``'s outputs as SymbolicTensors, by abstract evaluation of the real code.
+
+    Variable writes made while tracing shapes (a random draw advancing a seed) are discarded.
+    """
+    from lamina.core.state import StateScope
+
+    with StateScope():
+        return _output_specs(fn, inputs)
+
+
+def _output_specs(fn, inputs):
     try:
         out = jax.eval_shape(fn, to_struct(inputs))
         placeholder = None

@@ -136,6 +136,27 @@ class Metric:
         """The metric value computed from the state."""
         raise NotImplementedError(f"{type(self).__name__} must implement `result`.")
 
+    # -- Keras's stateless forms (for train_step written in Keras's JAX style) -----------------
+    def stateless_update_state(self, metric_variables, *args, **kwargs):
+        """``update_state`` as a pure function: the new values of :attr:`variables`."""
+        from lamina.core.state import StateScope
+        with StateScope(dict(zip(self.variables, metric_variables))) as scope:
+            self.update_state(*args, **kwargs)
+        return [scope.get(v) for v in self.variables]
+
+    def stateless_result(self, metric_variables):
+        """``result`` computed from the given variable values."""
+        from lamina.core.state import StateScope
+        with StateScope(dict(zip(self.variables, metric_variables))):
+            return self.result()
+
+    def stateless_reset_state(self):
+        """The variables' initial values."""
+        from lamina.core.state import StateScope
+        with StateScope(dict(zip(self.variables, [v.value for v in self.variables]))) as scope:
+            self.reset_state()
+        return [scope.get(v) for v in self.variables]
+
     def reset_state(self):
         """Puts every variable back to its initial value (those of sub-metrics too)."""
         for variable, value in zip(self._variables, self._initial_values):

@@ -8,7 +8,7 @@ import numpy as np
 
 from lamina.core import symbolic
 from lamina.core.layer import Layer
-from lamina.core.state import current_scope
+from lamina.core.state import StateScope, current_scope
 from lamina.core.symbolic import SymbolicTensor
 from lamina.training.trainer import Trainer
 
@@ -84,10 +84,11 @@ class Model(Trainer, Layer):
     def compute_output_spec(self, x):
         """Output shapes/dtypes (``jax.ShapeDtypeStruct``) for inputs shaped like ``x``."""
         try:
-            return jax.eval_shape(lambda inputs: Layer.__call__(self, inputs, training=False),
-                                  jax.tree_util.tree_map(
-                                      lambda a: jax.ShapeDtypeStruct(jnp.shape(a),
-                                                                     jnp.result_type(a)), x))
+            with StateScope():  # writes made while tracing shapes are discarded
+                return jax.eval_shape(lambda inputs: Layer.__call__(self, inputs, training=False),
+                                      jax.tree_util.tree_map(
+                                          lambda a: jax.ShapeDtypeStruct(jnp.shape(a),
+                                                                         jnp.result_type(a)), x))
         finally:
             self._clear_losses()
 

@@ -93,3 +93,29 @@ def test_value_and_grad_matches_jax_and_keeps_side_assignments():
     np.testing.assert_allclose(value, ref_value, rtol=1e-6)
     np.testing.assert_allclose(grads[0], ref_grad, rtol=1e-6)
     assert float(counter.numpy()) == 1.0
+
+
+def test_random_draws_during_shape_traces_leave_the_state_untouched():
+    class Noisy(lamina.Layer):
+        def __init__(self):
+            super().__init__()
+            self.seed_generator = lamina.random.SeedGenerator(3)
+
+        def call(self, x):
+            return x + lamina.random.normal(x.shape, seed=self.seed_generator)
+
+    layer = Noisy()
+    before = layer.seed_generator.state.numpy().copy()
+    model = lamina.Sequential([lamina.Input((3,)), layer])
+    np.testing.assert_array_equal(layer.seed_generator.state.numpy(), before)
+    model.compile("sgd", "mse")
+    model.fit(np.ones((8, 3)), np.ones((8, 3)), verbose=0)
+    assert not np.array_equal(layer.seed_generator.state.numpy(), before)  # fit does draw
+
+
+def test_metric_stateless_forms_match_the_stateful_ones():
+    metric = lamina.metrics.Mean()
+    values = metric.stateless_update_state([v.value for v in metric.variables], jnp.array([1.0, 3.0]))
+    assert float(metric.stateless_result(values)) == 2.0
+    assert float(metric.result()) == 0.0  # the boxes were not touched
+    assert [float(v) for v in metric.stateless_reset_state()] == [0.0, 0.0]
