@@ -108,7 +108,8 @@ def capture_init(cls):
 # Keras loads a built-in class from `module.ClassName`, so each lamina module maps to the public
 # Keras module holding the same names (Functional is not public in Keras: its source path).
 _KERAS_MODULES = (("lamina.models.functional", "keras.src.models.functional"),
-                  ("lamina.models", "keras"), ("lamina.mixed_precision", "keras"))
+                  ("lamina.models", "keras"), ("lamina.mixed_precision", "keras"),
+                  ("lamina.optimizers.schedules", "keras.optimizers.schedules"))
 
 
 def keras_module(module):

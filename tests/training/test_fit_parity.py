@@ -114,8 +114,8 @@ def test_data_sized_and_vector_metrics_in_fit_match_keras():
     def build(lib):
         model = lib.Sequential([lib.Input((8,)), lib.layers.Dense(3, activation="softmax")])
         model.compile("adam", "categorical_crossentropy",
-                      metrics=[lib.metrics.F1Score(average="macro"),
-                               lib.metrics.TruePositives(thresholds=[0.3, 0.7]),
+                      metrics=[lib.metrics.F1Score(average="macro", name="f1_score"),
+                               lib.metrics.TruePositives(thresholds=[0.3, 0.7], name="tp"),
                                lib.metrics.AUC(name="auc")])
         return model
 
@@ -125,4 +125,4 @@ def test_data_sized_and_vector_metrics_in_fit_match_keras():
     h2 = theirs.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0).history
     for key in ("loss", "f1_score", "auc"):
         np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(np.stack(h1["true_positives"]), np.stack(h2["true_positives"]))
+    np.testing.assert_allclose(np.stack(h1["tp"]), np.stack(h2["tp"]))
