@@ -330,11 +330,21 @@ class Layer:
         return jax.tree_util.tree_map(convert, inputs)
 
     def _call_symbolic(self, args, kwargs):
-        def run(symbolic_args):
-            return self(*symbolic_args, **kwargs)
+        # Only the symbolic tensors (positional or keyword) are traced; other arguments
+        # (use_causal_mask=True, an int) stay Python values.
+        is_tensor = lambda x: isinstance(x, symbolic.SymbolicTensor)  # noqa: E731
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=is_tensor)
+        where = [i for i, leaf in enumerate(leaves) if is_tensor(leaf)]
+
+        def run(tensors):
+            filled = list(leaves)
+            for i, value in zip(where, tensors):
+                filled[i] = value
+            call_args, call_kwargs = jax.tree_util.tree_unflatten(treedef, filled)
+            return self(*call_args, **call_kwargs)
 
         try:
-            outputs = symbolic.output_specs(run, args)
+            outputs = symbolic.output_specs(run, [leaves[i] for i in where])
         finally:
             self._clear_losses()  # losses added while tracing shapes are not real losses
         flat = jax.tree_util.tree_leaves(

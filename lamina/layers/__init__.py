@@ -4,6 +4,9 @@ from lamina.core.input_spec import InputSpec
 from lamina.core.layer import Layer
 from lamina.layers.activation import Activation
 from lamina.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from lamina.layers.attention import (AdditiveAttention, Attention, EinsumDense,
+                                     GroupedQueryAttention, GroupQueryAttention,
+                                     MultiHeadAttention)
 from lamina.layers.core_misc import Identity, Lambda
 from lamina.layers.dense import Dense
 from lamina.layers.dropout import Dropout
