@@ -387,8 +387,15 @@ class Trainer:
             if self.stop_training:
                 break
         if isinstance(logs, StepLogs):
-            return dict(logs.items())
-        return {k: as_python(v) for k, v in jax.device_get(logs).items()} if logs else {}
+            return self._in_metric_order(dict(logs.items()))
+        return self._in_metric_order(
+            {k: as_python(v) for k, v in jax.device_get(logs).items()} if logs else {})
+
+    def _in_metric_order(self, logs):
+        """Logs in the order of :attr:`metrics` (loss first), as Keras returns them; compiled
+        programs hand dicts back with their keys sorted."""
+        order = {name: i for i, name in enumerate(self.metrics_names)}
+        return dict(sorted(logs.items(), key=lambda item: order.get(item[0], len(order))))
 
     # -- evaluate ------------------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,

@@ -189,3 +189,14 @@ def test_subclassed_model_fits_and_predicts():
     history = model.fit(x, y, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert model.predict(x[:3], verbose=0).shape == (3, 1)
+
+
+def test_evaluate_returns_loss_first_like_keras():
+    x, y = regression_data(rows=64)
+    y = (y > 0).astype("float32")
+    model = lamina.Sequential([lamina.layers.Dense(1, activation="sigmoid", input_dim=8)])
+    model.compile("adam", "binary_crossentropy", metrics=["accuracy"])
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    assert list(model.evaluate(x, y, verbose=0, return_dict=True)) == ["loss", "accuracy"]
+    assert 0 <= accuracy <= 1 and loss > 0.05
+    assert list(model.fit(x, y, epochs=1, verbose=0).history) == ["loss", "accuracy"]
