@@ -21,6 +21,9 @@ from lamina.layers.normalization import (BatchNormalization, GroupNormalization,
 from lamina.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing,
                                          IntegerLookup, Normalization, Rescaling, Resizing,
                                          StringLookup, TextVectorization)
+from lamina.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, ConvLSTM1D, ConvLSTM2D,
+                                     ConvLSTM3D, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                                     StackedRNNCells, TimeDistributed)
 from lamina.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout,
                                           GaussianNoise, SpatialDropout1D, SpatialDropout2D,
                                           SpatialDropout3D)

@@ -6,7 +6,7 @@ where that exercises the config. A public class of ``lamina.layers`` without an 
 ``tests/models/test_configs.py``; add one with each new layer.
 """
 
-from lamina import activations
+from lamina import activations, layers
 
 LAYER_EXAMPLES = {
     # core
@@ -111,4 +111,17 @@ LAYER_EXAMPLES = {
     "AdditiveAttention": {"use_scale": False},
     "EinsumDense": {"equation": "abc,cde->abde", "output_shape": (None, 2, 4), "bias_axes": "de",
                     "activation": "relu"},
+    "SimpleRNN": {"units": 3, "activation": "relu", "return_sequences": True},
+    "LSTM": {"units": 3, "return_state": True, "go_backwards": True, "dropout": 0.1},
+    "GRU": {"units": 3, "reset_after": False, "recurrent_dropout": 0.1},
+    "SimpleRNNCell": {"units": 3},
+    "LSTMCell": {"units": 3, "unit_forget_bias": False},
+    "GRUCell": {"units": 3},
+    "StackedRNNCells": {"cells": [layers.LSTMCell(3), layers.GRUCell(2)]},
+    "RNN": {"cell": layers.SimpleRNNCell(4), "return_sequences": True},
+    "Bidirectional": {"layer": layers.LSTM(3, return_sequences=True), "merge_mode": "sum"},
+    "TimeDistributed": {"layer": layers.Dense(2)},
+    "ConvLSTM1D": {"filters": 2, "kernel_size": 3, "padding": "same"},
+    "ConvLSTM2D": {"filters": 2, "kernel_size": 3},
+    "ConvLSTM3D": {"filters": 2, "kernel_size": 2},
 }

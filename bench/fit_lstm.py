@@ -1,0 +1,126 @@
+"""Training speed of an LSTM classifier: lamina fit against Keras 3 fit (JAX) and PyTorch.
+
+Model: (100 steps, 8 features) -> LSTM(64) -> Dense(10); sparse categorical cross-entropy on
+logits, Adam, batch 64, random sequences. Prints training steps per second (median over
+``--repeats`` runs of the median epoch, first epoch excluded; contenders run round robin) and
+ratios, all in this one process. PyTorch (``nn.LSTM``, eager) runs when it is installed.
+
+    python bench/fit_lstm.py [--rows 512] [--epochs 4] [--repeats 3] [--no-keras] [--no-torch]
+"""
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("KERAS_BACKEND", "jax")
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+
+BATCH, STEPS, FEATURES, UNITS, CLASSES = 64, 100, 8, 64, 10
+
+
+def data(rows):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, STEPS, FEATURES)).astype("float32")
+    y = rng.integers(0, CLASSES, rows).astype("int32")
+    return x, y
+
+
+def bench_fit(lib, x, y, epochs):
+    layers = lib.layers
+    if not hasattr(layers, "LSTM"):  # until lamina.layers exports it
+        from lamina.layers.recurrent import LSTM
+        layers = type("layers", (), {**vars(lib.layers), "LSTM": LSTM})
+    model = lib.Sequential([layers.Input((STEPS, FEATURES)), layers.LSTM(UNITS),
+                            layers.Dense(CLASSES)])
+    model.compile(optimizer="adam",
+                  loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
+
+    class Timer(lib.callbacks.Callback):
+        times = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            Timer.times.append(time.perf_counter() - self.start)
+
+    Timer.times = []
+    model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[Timer()], shuffle=True)
+    return Timer.times[1:]
+
+
+def bench_torch(x, y, epochs):
+    import torch
+    from torch import nn
+
+    class Classifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(FEATURES, UNITS, batch_first=True)
+            self.head = nn.Linear(UNITS, CLASSES)
+
+        def forward(self, x):
+            _, (h, _) = self.lstm(x)
+            return self.head(h[-1])
+
+    torch.manual_seed(0)
+    model = Classifier()
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype("int64"))
+    steps, times = len(x) // BATCH, []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = torch.randperm(len(x))
+        for i in range(steps):
+            idx = order[i * BATCH:(i + 1) * BATCH]
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+        times.append(time.perf_counter() - start)
+    return times[1:]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=512)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args()
+    x, y = data(args.rows)
+    steps = args.rows // BATCH
+    import lamina
+    runs = {"lamina fit": lambda: bench_fit(lamina, x, y, args.epochs)}
+    if not args.no_keras:
+        try:
+            import keras
+            runs["keras fit (jax)"] = lambda: bench_fit(keras, x, y, args.epochs)
+        except ImportError:
+            print("keras not installed: skipping Keras")
+    if not args.no_torch:
+        try:
+            import torch  # noqa: F401
+            runs["torch nn.LSTM (eager)"] = lambda: bench_torch(x, y, args.epochs)
+        except ImportError:
+            print("torch not installed: skipping PyTorch")
+    rates = {name: [] for name in runs}
+    for _ in range(args.repeats):  # round robin, so a busy spell on the machine hits all runs
+        for name, run in runs.items():
+            rates[name].append(steps / statistics.median(run()))
+    results = {name: statistics.median(values) for name, values in rates.items()}
+    print(f"LSTM({UNITS}) classifier, {STEPS} steps x {FEATURES} features, batch {BATCH}, "
+          f"{args.rows} rows, {args.epochs} epochs (first excluded), {args.repeats} repeats, "
+          f"jax {jax.__version__}, {jax.default_backend()}, {os.cpu_count()} CPUs")
+    ours = results["lamina fit"]
+    print(f"{'run':24s} {'steps/s':>9s} {'lamina speed-up':>16s}")
+    for name, rate in results.items():
+        print(f"{name:24s} {rate:9.1f} {ours / rate:15.2f}x")
+
+
+if __name__ == "__main__":
+    main()
