@@ -30,9 +30,6 @@ def data(rows):
 
 def bench_fit(lib, x, y, epochs):
     layers = lib.layers
-    if not hasattr(layers, "LSTM"):  # until lamina.layers exports it
-        from lamina.layers.recurrent import LSTM
-        layers = type("layers", (), {**vars(lib.layers), "LSTM": LSTM})
     model = lib.Sequential([layers.Input((STEPS, FEATURES)), layers.LSTM(UNITS),
                             layers.Dense(CLASSES)])
     model.compile(optimizer="adam",

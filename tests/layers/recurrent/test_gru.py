@@ -32,11 +32,9 @@ def test_bias_layout_follows_reset_after():
     assert [w.shape for w in before.get_weights()] == [(5, 12), (4, 12), (12,)]
 
 
-@pytest.mark.parametrize("reset_after", [True, False])
-def test_weight_gradients_match_keras(reset_after):
-    assert_weight_gradients_match(GRU(3, reset_after=reset_after, return_sequences=True),
-                                  keras.layers.GRU(3, reset_after=reset_after,
-                                                   return_sequences=True), X, mask=MASK)
+def test_weight_gradients_match_keras():
+    assert_weight_gradients_match(GRU(3, return_sequences=True),
+                                  keras.layers.GRU(3, return_sequences=True), X, mask=MASK)
 
 
 def test_cell_state_may_be_a_tensor_or_a_list():

@@ -1,24 +1,14 @@
 """Recurrent layers in all three model styles, against Keras: Sequential with an Embedding
 mask (trained with fit), functional with initial states, subclassed; stateful predict."""
 
-import types
-
 import keras
 import numpy as np
 import pytest
 
 import lamina
-import lamina.layers.recurrent as recurrent
 from lamina.layers import Dense
 from lamina.layers.recurrent import LSTM, SimpleRNN, TimeDistributed
 from tests.layers.recurrent.parity import assert_close
-
-
-# lamina, with the recurrent layers under `layers` (until `lamina.layers` re-exports them)
-LAMINA = types.SimpleNamespace(
-    Sequential=lamina.Sequential, Model=lamina.Model, Input=lamina.Input,
-    optimizers=lamina.optimizers, layers=types.SimpleNamespace(**vars(lamina.layers), **{
-        name: getattr(recurrent, name) for name in recurrent.__all__}))
 
 RNG = np.random.default_rng(0)
 IDS = RNG.integers(1, 20, size=(32, 7))
@@ -37,7 +27,7 @@ def test_sequential_with_embedding_mask_trains_like_keras():
                                lib.layers.LSTM(6, return_sequences=True, **FAST),
                                lib.layers.GRU(4, **FAST), lib.layers.Dense(1)])
 
-    ours, theirs = build(LAMINA), build(keras)
+    ours, theirs = build(lamina), build(keras)
     theirs.set_weights(ours.get_weights())
     for model, lib in ((ours, lamina), (theirs, keras)):
         model.compile(lib.optimizers.SGD(0.1), "mse")
@@ -57,7 +47,7 @@ def test_functional_with_masking_bidirectional_and_initial_states():
         decoded = lib.layers.SimpleRNN(3, **FAST)(y, initial_state=[h])
         return lib.Model([x, y], [lib.layers.Dense(2)(out), decoded, c])
 
-    ours, theirs = build(LAMINA), build(keras)
+    ours, theirs = build(lamina), build(keras)
     assert ours.output_shape == [(None, 2), (None, 3), (None, 3)]
     theirs.set_weights(ours.get_weights())
     inputs = {"x": X, "y": RNG.normal(size=(8, 4, 2)).astype("float32")}
