@@ -136,26 +136,38 @@ class Programs:
 
     # -- predict -------------------------------------------------------------------------------
     def predict(self, length, batch_size):
-        """A compiled ``(buffers, x_block) -> outputs`` over ``length`` batches of a block."""
+        """A compiled ``(buffers, x_block, steps) -> (buffers or None, outputs)`` over ``length``
+        batches of a block, of which the first ``steps`` hold real rows.
+
+        State the model assigns while predicting (a stateful RNN's states) is carried from
+        batch to batch, as Keras does, and returned; padding batches leave it alone. A model
+        that assigns nothing returns ``None`` instead of a copy of its state.
+        """
         key = ("predict", length, batch_size)
         if key not in self.cache:
             method = self.model.predict_step
 
-            def run(buffers, block):
+            def run(buffers, block, steps):
                 self.trace_count += 1
-                values = self.store.unpack(buffers)
+                assigns = []
 
-                def body(_, batch):
-                    with self._bind(values):
-                        if jax_form(method):
-                            return None, self._call_jax_form(method, batch)
-                        return None, method(batch)
+                def body(values, batch_and_index):
+                    batch, index = batch_and_index
+                    with self._bind(values) as scope:
+                        out = (self._call_jax_form(method, batch) if jax_form(method)
+                               else method(batch))
+                    written = {id(v) for v in scope.written()}
+                    assigns.append(bool(written))
+                    return [jnp.where(index < steps, scope.get(v), value) if id(v) in written
+                            else value for v, value in zip(self.store.variables, values)], out
 
                 batches = jax.tree_util.tree_map(
                     lambda a: a.reshape((length, batch_size) + a.shape[1:]), block)
-                _, out = jax.lax.scan(body, None, batches)
-                return jax.tree_util.tree_map(
+                values, out = jax.lax.scan(body, self.store.unpack(buffers),
+                                           (batches, jnp.arange(length)))
+                out = jax.tree_util.tree_map(
                     lambda a: a.reshape((length * batch_size,) + a.shape[2:]), out)
+                return (self.store.pack(values) if any(assigns) else None), out
 
             self.cache[key] = jax.jit(run)
         return self.cache[key]

@@ -456,7 +456,9 @@ class Trainer:
             length = _PREDICT_BLOCK_STEPS if rows == block_rows else data_module.next_power_of_two(
                 math.ceil(rows / batch_size))
             block = data_module.padded_rows(x, start, start + rows, length * batch_size)
-            out = programs.predict(length, batch_size)(store.buffers, block)
+            buffers, out = programs.predict(length, batch_size)(
+                store.buffers, block, math.ceil(rows / batch_size))
+            store.update(buffers)
             outputs.append((out, rows))
             start += rows
         callbacks.on_predict_end()

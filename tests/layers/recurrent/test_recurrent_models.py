@@ -107,8 +107,9 @@ def test_stateful_states_carry_across_compiled_steps():
     assert_close(model(X[4:]), expected[4:])
 
 
-@pytest.mark.xfail(strict=True, reason="predict runs its batches without carrying assigned "
-                                       "state (lamina/training/programs.py); Keras carries it")
 def test_stateful_states_carry_across_predict_batches():
-    model, layer, expected, _ = _stateful_model_and_reference()
+    model, layer, expected, final_states = _stateful_model_and_reference()
     assert_close(model.predict(X, batch_size=4, verbose=0), expected)
+    assert_close([v.numpy() for v in layer.states], final_states)
+    layer.reset_states()
+    assert_close(model.predict(X[:4], batch_size=4, verbose=0), expected[:4])
