@@ -91,7 +91,7 @@ class Layer:
                  activity_regularizer=None, **kwargs):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword argument(s) {sorted(kwargs)}.")
-        self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        self.name = name or naming.unique_name(naming.class_snake_name(type(self)))
         self._trainable = bool(trainable)
         self.dtype_policy = mixed_precision.get(dtype)  # None: the global policy
         self.autocast = autocast

@@ -16,6 +16,17 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def class_snake_name(cls) -> str:
+    """The snake-case name Keras derives from a class: default layer names and the paths in
+    weight files. A class whose Keras twin has another name sets ``_keras_class_name``.
+
+    >>> class GroupQueryAttention: _keras_class_name = "GroupedQueryAttention"
+    >>> class_snake_name(GroupQueryAttention)
+    'grouped_query_attention'
+    """
+    return to_snake_case(getattr(cls, "_keras_class_name", cls.__name__))
+
+
 def unique_name(prefix: str) -> str:
     """The first call for a prefix returns it as is, later calls append ``_1``, ``_2``, ...
 

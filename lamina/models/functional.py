@@ -93,13 +93,11 @@ class Functional(Model):
 
     @property
     def input_shape(self):
-        return jax.tree_util.tree_map(lambda t: t.shape, self._inputs_struct,
-                                      is_leaf=lambda x: isinstance(x, SymbolicTensor))
+        return _one_or_all(self._inputs_struct, lambda t: t.shape)
 
     @property
     def output_shape(self):
-        return jax.tree_util.tree_map(lambda t: t.shape, self._outputs_struct,
-                                      is_leaf=lambda x: isinstance(x, SymbolicTensor))
+        return _one_or_all(self._outputs_struct, lambda t: t.shape)
 
     @property
     def output_names(self):
@@ -151,11 +149,16 @@ class Functional(Model):
         def value_of(x):
             return values[id(x)] if isinstance(x, SymbolicTensor) else x
 
+        def mask_of(x):  # the masks of a call's first argument, shaped like it (as in Keras)
+            if isinstance(x, (list, tuple)):
+                found = [mask_of(t) for t in x]
+                return found if any(m is not None for m in found) else None
+            return masks.get(id(x)) if isinstance(x, SymbolicTensor) else None
+
         for node in self._nodes:
             args, kwargs = jax.tree_util.tree_map(
                 value_of, (node.args, node.kwargs), is_leaf=lambda x: isinstance(x, SymbolicTensor))
-            first = node.input_tensors[0] if node.input_tensors else None
-            in_mask = masks.get(id(first)) if first is not None else None
+            in_mask = mask_of(node.args[0]) if node.args else None
             if in_mask is not None and node.layer._call_accepts_mask and "mask" not in kwargs:
                 kwargs = {**kwargs, "mask": in_mask}
             try:
@@ -166,9 +169,18 @@ class Functional(Model):
                 raise ValueError(f"{describe(node.layer)} in model '{self.name}': {error}") from error
             flat_out = jax.tree_util.tree_leaves(outputs)
             out_mask = node.layer.compute_mask(args[0] if args else None, in_mask)
-            for tensor, value in zip(node.outputs, flat_out):
+            if not (isinstance(out_mask, (list, tuple)) and len(out_mask) == len(flat_out)):
+                out_mask = [out_mask] * len(flat_out)  # one mask for every output
+            for tensor, value, m in zip(node.outputs, flat_out, out_mask):
                 values[id(tensor)] = value
-                if out_mask is not None:
-                    masks[id(tensor)] = out_mask
-        return jax.tree_util.tree_map(lambda t: values[id(t)], self._outputs_struct,
-                                      is_leaf=lambda x: isinstance(x, SymbolicTensor))
+                if m is not None:
+                    masks[id(tensor)] = m
+        return _one_or_all(self._outputs_struct, lambda t: values[id(t)])
+
+
+def _one_or_all(structure, fn):
+    """``fn`` over the symbolic tensors of ``structure``; a list (or tuple) of one stands for
+    that one, as in Keras (``Model(x, [y])`` returns ``y``, not ``[y]``)."""
+    if isinstance(structure, (list, tuple)) and len(structure) == 1:
+        structure = structure[0]
+    return jax.tree_util.tree_map(fn, structure, is_leaf=lambda x: isinstance(x, SymbolicTensor))

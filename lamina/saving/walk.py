@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from lamina.core import layer as layer_module
 from lamina.core.layer import Layer
-from lamina.core.naming import to_snake_case
+from lamina.core.naming import class_snake_name
 from lamina.optimizers.optimizer import Optimizer
 
 # What lamina's model machinery keeps on a model (Keras's own counterparts are skipped the same
@@ -109,7 +109,7 @@ def saveables(root):
         used = {}
         for item in container.values() if isinstance(container, dict) else container:
             if _is_saveable(item):
-                visit(item, f"{path}/{_unique(to_snake_case(type(item).__name__), used)}")
+                visit(item, f"{path}/{_unique(class_snake_name(type(item)), used)}")
             elif isinstance(item, (list, tuple, dict)):
                 visit_container(item, f"{path}/{_unique('container', used)}", seen)
 

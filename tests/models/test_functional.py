@@ -90,3 +90,30 @@ def test_sequential_add_is_linear_in_depth():
     early, late = np.median(times[5:15]), np.median(times[-10:])
     assert late < 5 * early, (early, late)
     assert model(np.ones((2, 4))).shape == (2, 4)
+
+
+def test_a_list_of_one_stands_for_that_one_as_in_keras():
+    for lib in (lamina, keras):
+        x = lib.Input((8,), name="x")
+        model = lib.Model([x], [lib.layers.Dense(2, name="d")(x)])
+        assert model.input_shape == (None, 8) and model.output_shape == (None, 2)
+        assert np.shape(model(X)) == (40, 2)
+        assert np.shape(model.predict(X, verbose=0)) == (40, 2)
+
+
+def masked_pair(lib):
+    """Two masked token inputs joined along time, then an LSTM: the LSTM needs both masks."""
+    a, b = lib.Input((5,), dtype="int32"), lib.Input((4,), dtype="int32")
+    embed = lib.layers.Embedding(10, 3, mask_zero=True, name="embed")
+    joined = lib.layers.Concatenate(axis=1, name="join")([embed(a), embed(b)])
+    return lib.Model([a, b], lib.layers.LSTM(2, name="lstm")(joined))
+
+
+def test_every_input_mask_reaches_a_merge_layer_as_in_keras():
+    ours, theirs = masked_pair(lamina), masked_pair(keras)
+    theirs.set_weights(ours.get_weights())
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(1, 10, (6, 5)), rng.integers(1, 10, (6, 4))
+    a[:, 3:] = 0  # padding inside the first input, then the second input's steps
+    b[:3, 2:] = 0
+    np.testing.assert_allclose(ours([a, b]), theirs([a, b]), rtol=1e-5, atol=1e-6)

@@ -1,6 +1,5 @@
 """GroupQueryAttention: query heads in groups that share one key and value head each."""
 
-from lamina.core import naming
 from lamina.core.errors import describe
 from lamina.layers.attention.base_multi_head import BaseMultiHeadAttention
 
@@ -27,6 +26,8 @@ class GroupQueryAttention(BaseMultiHeadAttention):
     (2, 3, 8)
     """
 
+    _keras_class_name = "GroupedQueryAttention"  # names and weight-file paths, as in Keras
+
     def __init__(self, head_dim, num_query_heads, num_key_value_heads, dropout=0.0,
                  use_bias=True, sliding_window=None, flash_attention=None,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -42,8 +43,6 @@ class GroupQueryAttention(BaseMultiHeadAttention):
             raise ValueError("GroupQueryAttention: `num_query_heads` must be divisible by "
                              f"`num_key_value_heads`, received {num_query_heads} and "
                              f"{num_key_value_heads}.")
-        # Keras's default name comes from its class name, GroupedQueryAttention.
-        kwargs["name"] = kwargs.get("name") or naming.unique_name("grouped_query_attention")
         super().__init__(heads=num_query_heads, kv_heads=num_key_value_heads, key_dim=head_dim,
                          value_dim=head_dim, dropout=dropout, use_bias=use_bias, out_shape=None,
                          attention_axes=None, sliding_window=sliding_window, use_gate=use_gate,

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina.layers.attention import Attention, MultiHeadAttention
+from lamina.layers.attention import Attention, GroupQueryAttention, MultiHeadAttention
 from tests.layers.attention.attention_checks import close, data
 
 
@@ -30,6 +30,26 @@ def test_weights_file_round_trip(tmp_path, direction):
         ours.get_layer("att").scale.assign(1.7)
         ours.save_weights(path)
         theirs.load_weights(path)
+    x = data(2, 5, 6)
+    close(ours(x), theirs(x))
+
+
+@pytest.mark.parametrize("direction", ["keras_to_lamina", "lamina_to_keras"])
+def test_grouped_query_attention_weights_paths_match_keras(tmp_path, direction):
+    # Keras's class is GroupedQueryAttention: its weight-file paths use that name.
+    def model(lib, layer_class):
+        x = lib.Input((5, 6))
+        return lib.Model(x, [layer_class(3, 4, 2)(x, x)])
+
+    theirs = model(keras, keras.layers.GroupQueryAttention)
+    ours = model(lamina, GroupQueryAttention)
+    assert ours.layers[1].name.startswith("grouped_query_attention")
+    path = str(tmp_path / "model.weights.h5")
+    source, target = (theirs, ours) if direction == "keras_to_lamina" else (ours, theirs)
+    source.set_weights([0.3 * np.random.default_rng(i).normal(size=w.shape).astype("float32")
+                        for i, w in enumerate(source.get_weights())])
+    source.save_weights(path)
+    target.load_weights(path)
     x = data(2, 5, 6)
     close(ours(x), theirs(x))
 
