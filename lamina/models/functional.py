@@ -120,7 +120,10 @@ class Functional(Model):
                 raise ValueError(f"Model '{self.name}': missing inputs {missing}; expected a dict "
                                  f"with keys {names}, received keys {sorted(inputs)}.")
             return [inputs[n] for n in names]
-        flat = list(inputs) if isinstance(inputs, (list, tuple)) and len(names) > 1 else [inputs]
+        if isinstance(inputs, (list, tuple)) and (len(names) > 1 or len(inputs) == 1):
+            flat = list(inputs)
+        else:
+            flat = [inputs]
         if len(flat) != len(names):
             raise ValueError(f"Model '{self.name}' expects {len(names)} inputs {names}, "
                              f"received {len(flat)}.")

@@ -84,7 +84,7 @@ class Model(Trainer, Layer):
     def compute_output_spec(self, x):
         """Output shapes/dtypes (``jax.ShapeDtypeStruct``) for inputs shaped like ``x``."""
         try:
-            with StateScope():  # writes made while tracing shapes are discarded
+            with StateScope(), symbolic.shape_trace():  # writes made here are discarded
                 return jax.eval_shape(lambda inputs: Layer.__call__(self, inputs, training=False),
                                       jax.tree_util.tree_map(
                                           lambda a: jax.ShapeDtypeStruct(jnp.shape(a),

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from lamina.core import config as configs
+from lamina.core import symbolic
 from lamina.core.errors import describe
 from lamina.core.layer import Layer
 from lamina.core.state import current_scope
@@ -173,9 +174,9 @@ class RNN(Layer):
         stored = self._state_variables
         expected = None if stored is None else stored.variables[0].shape[0]
         if expected is not None and not (isinstance(batch, int) and batch == expected):
-            # Traced with another batch size: shape inference (the trainer traces the whole
-            # dataset's shape once), so zero states stand in; eager calls are checked.
-            if not isinstance(sequences, jax.core.Tracer):
+            # A shape-only trace may use any batch size (zero states stand in); real calls,
+            # eager or compiled, are checked.
+            if not symbolic.in_shape_trace():
                 raise ValueError(f"{describe(self)}: this stateful RNN was built for batches of "
                                  f"{expected}, received a batch of {batch}.")
             stored = None

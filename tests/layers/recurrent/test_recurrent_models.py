@@ -107,6 +107,18 @@ def test_stateful_states_carry_across_compiled_steps():
     assert_close(model(X[4:]), expected[4:])
 
 
+def test_stateful_model_refuses_another_batch_size_before_training():
+    model, layer, _, _ = _stateful_model_and_reference()
+    model.compile(loss="mse")
+    weights = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match="built for batches of 4, received a batch of 8"):
+        model.fit(X, np.zeros((8, 6, 4), "float32"), batch_size=8, verbose=0)
+    with pytest.raises(ValueError, match="built for batches of 4, received a batch of 2"):
+        model.predict(X, batch_size=2, verbose=0)
+    for a, b in zip(weights, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_stateful_states_carry_across_predict_batches():
     model, layer, expected, final_states = _stateful_model_and_reference()
     assert_close(model.predict(X, batch_size=4, verbose=0), expected)
