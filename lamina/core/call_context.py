@@ -6,6 +6,9 @@ call that encloses it; otherwise the default of its own ``call`` signature appli
 ``padding_mask``: while the trainer traces a step on a padded (partial) batch, a 0/1 vector over
 the batch marks the real rows; layers that compute batch statistics (BatchNormalization) and the
 default loss and metrics ignore the padded rows.
+
+``shape_trace``: a trace made only to learn output shapes, whose batch size may be any; layers
+that check a fixed batch size (stateful RNNs) let it pass.
 """
 
 import contextlib
@@ -20,13 +23,17 @@ def current_training():
 
 
 @contextlib.contextmanager
-def training_scope(training):
-    previous = current_training()
-    _local.training = training
+def _setting(name, value):
+    previous = getattr(_local, name, None)
+    setattr(_local, name, value)
     try:
         yield
     finally:
-        _local.training = previous
+        setattr(_local, name, previous)
+
+
+def training_scope(training):
+    return _setting("training", training)
 
 
 def current_padding_mask():
@@ -34,11 +41,15 @@ def current_padding_mask():
     return getattr(_local, "padding_mask", None)
 
 
-@contextlib.contextmanager
 def padding_mask(mask):
-    previous = current_padding_mask()
-    _local.padding_mask = mask
-    try:
-        yield
-    finally:
-        _local.padding_mask = previous
+    return _setting("padding_mask", mask)
+
+
+def in_shape_trace():
+    """Whether the code runs inside :func:`shape_trace` (a shape-only trace)."""
+    return bool(getattr(_local, "shape_trace", False))
+
+
+def shape_trace():
+    """Marks a trace made only to learn shapes (see the module docstring)."""
+    return _setting("shape_trace", True)

@@ -10,12 +10,13 @@ reads them.
 from __future__ import annotations
 
 import inspect
-import contextlib
 import threading
 
 import jax
 import jax.numpy as jnp
 from jax import export
+
+from lamina.core import call_context
 
 _local = threading.local()
 
@@ -100,23 +101,6 @@ def known_shape(shape, placeholder=None):
     return tuple(d if isinstance(d, int) and d != placeholder else None for d in shape)
 
 
-@contextlib.contextmanager
-def shape_trace():
-    """Marks a trace made only to learn shapes (its batch size may be any): layers that check
-    a fixed batch size (stateful RNNs) let such traces pass; see :func:`in_shape_trace`."""
-    outer = getattr(_local, "shape_trace", False)
-    _local.shape_trace = True
-    try:
-        yield
-    finally:
-        _local.shape_trace = outer
-
-
-def in_shape_trace():
-    """Whether the code runs inside :func:`shape_trace` (a shape-only trace)."""
-    return getattr(_local, "shape_trace", False)
-
-
 def output_specs(fn, inputs):
     """``fn(inputs)``'s outputs as SymbolicTensors, by abstract evaluation of the real code.
 
@@ -124,7 +108,7 @@ def output_specs(fn, inputs):
     """
     from lamina.core.state import StateScope
 
-    with StateScope(), shape_trace():
+    with StateScope(), call_context.shape_trace():
         return _output_specs(fn, inputs)
 
 

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lamina.core import symbolic
+from lamina.core import call_context, symbolic
 from lamina.core.layer import Layer
 from lamina.core.state import StateScope, current_scope
 from lamina.core.symbolic import SymbolicTensor
@@ -84,7 +84,7 @@ class Model(Trainer, Layer):
     def compute_output_spec(self, x):
         """Output shapes/dtypes (``jax.ShapeDtypeStruct``) for inputs shaped like ``x``."""
         try:
-            with StateScope(), symbolic.shape_trace():  # writes made here are discarded
+            with StateScope(), call_context.shape_trace():  # writes made here are discarded
                 return jax.eval_shape(lambda inputs: Layer.__call__(self, inputs, training=False),
                                       jax.tree_util.tree_map(
                                           lambda a: jax.ShapeDtypeStruct(jnp.shape(a),

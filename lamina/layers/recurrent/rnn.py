@@ -10,8 +10,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from lamina.core import call_context
 from lamina.core import config as configs
-from lamina.core import symbolic
 from lamina.core.errors import describe
 from lamina.core.layer import Layer
 from lamina.core.state import current_scope
@@ -176,7 +176,7 @@ class RNN(Layer):
         if expected is not None and not (isinstance(batch, int) and batch == expected):
             # A shape-only trace may use any batch size (zero states stand in); real calls,
             # eager or compiled, are checked.
-            if not symbolic.in_shape_trace():
+            if not call_context.in_shape_trace():
                 raise ValueError(f"{describe(self)}: this stateful RNN was built for batches of "
                                  f"{expected}, received a batch of {batch}.")
             stored = None
