@@ -63,6 +63,16 @@ def call_cell(cell, inputs, states, owner):
     return output, new_states
 
 
+_WEIGHT_ARGUMENTS = tuple(f"{weight}_{kind}" for weight in ("kernel", "recurrent", "bias")
+                          for kind in ("initializer", "regularizer", "constraint"))
+
+
+def check_use_cudnn(owner, value):
+    if value not in ("auto", True, False):
+        raise ValueError(f"{owner}: `use_cudnn` must be 'auto', True or False; received "
+                         f"{value!r}.")
+
+
 def check_positive(owner, name, value):
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise ValueError(f"{owner}: `{name}` must be a positive integer, received {name}={value!r}.")
@@ -76,6 +86,20 @@ class RecurrentCell(Layer):
     """
 
     dropout_mask_count = None  # None: one mask for all gates; n: one per gate
+
+    def _init_weight_arguments(self, arguments):
+        """Stores the ``kernel_*``, ``recurrent_*`` and ``bias_*`` initializer, regularizer and
+        constraint arguments from ``arguments`` (the constructor's ``locals()``)."""
+        for name in _WEIGHT_ARGUMENTS:
+            setattr(self, name, arguments[name])
+
+    def _add_cell_weight(self, name, shape, initializer=None):
+        """The ``kernel``, ``recurrent_kernel`` or ``bias`` weight, with the cell's initializer
+        (unless ``initializer`` is given), regularizer and constraint for it."""
+        prefix = name.replace("_kernel", "")  # kernel, recurrent or bias
+        return self.add_weight(shape, initializer or getattr(self, f"{prefix}_initializer"),
+                               regularizer=getattr(self, f"{prefix}_regularizer"),
+                               constraint=getattr(self, f"{prefix}_constraint"), name=name)
 
     def _init_dropout(self, dropout, recurrent_dropout, seed):
         self.dropout = min(1.0, max(0.0, float(dropout)))

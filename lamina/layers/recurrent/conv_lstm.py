@@ -76,12 +76,7 @@ class ConvLSTMCell(RecurrentCell):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias, self.unit_forget_bias = use_bias, unit_forget_bias
-        self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self._init_weight_arguments(locals())
         self._init_dropout(dropout, recurrent_dropout, seed)
         self.state_size = filters
         self.output_size = filters
@@ -98,21 +93,14 @@ class ConvLSTMCell(RecurrentCell):
             (n + lo + hi - (k - 1) * d - 1) // s + 1 for n, (lo, hi), k, s, d in
             zip(spatial, pads, self.kernel_size, self.strides, self.dilation_rate))
         gates = 4 * self.filters
-        self.kernel = self.add_weight(self.kernel_size + (channels, gates),
-                                      self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(
-            self.kernel_size + (self.filters, gates), self.recurrent_initializer,
-            name="recurrent_kernel", regularizer=self.recurrent_regularizer,
-            constraint=self.recurrent_constraint)
+        self.kernel = self._add_cell_weight("kernel", self.kernel_size + (channels, gates))
+        self.recurrent_kernel = self._add_cell_weight("recurrent_kernel",
+                                                      self.kernel_size + (self.filters, gates))
         self.bias = None
         if self.use_bias:
             init = (forget_bias_initializer(self.bias_initializer, self.filters)
                     if self.unit_forget_bias else self.bias_initializer)
-            self.bias = self.add_weight((gates,), init, name="bias",
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+            self.bias = self._add_cell_weight("bias", (gates,), init)
 
     def get_initial_state(self, batch_size=None):
         shape = (batch_size,) + self.state_spatial + (self.filters,)

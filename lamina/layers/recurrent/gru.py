@@ -6,7 +6,8 @@ import jax.numpy as jnp
 
 from lamina import activations
 from lamina.core.input_spec import InputSpec
-from lamina.layers.recurrent.cell import RecurrentCell, check_positive, masked_matmul
+from lamina.layers.recurrent.cell import (RecurrentCell, check_positive, check_use_cudnn,
+                                          masked_matmul)
 from lamina.layers.recurrent.rnn import RNN, cell_properties
 
 _CELL_ARGUMENTS = ("units", "activation", "recurrent_activation", "use_bias",
@@ -42,12 +43,7 @@ class GRUCell(RecurrentCell):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias, self.reset_after = use_bias, reset_after
-        self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self._init_weight_arguments(locals())
         self._init_dropout(dropout, recurrent_dropout, seed)
         self.implementation = 1 if self.recurrent_dropout else implementation
         self.dropout_mask_count = 3 if self.implementation == 1 else None
@@ -56,18 +52,12 @@ class GRUCell(RecurrentCell):
 
     def build(self, input_shape):
         units = self.units
-        self.kernel = self.add_weight((input_shape[-1], 3 * units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.recurrent_kernel = self.add_weight(
-            (units, 3 * units), self.recurrent_initializer, name="recurrent_kernel",
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        self.kernel = self._add_cell_weight("kernel", (input_shape[-1], 3 * units))
+        self.recurrent_kernel = self._add_cell_weight("recurrent_kernel", (units, 3 * units))
         self.bias = None
         if self.use_bias:
             shape = (2, 3 * units) if self.reset_after else (3 * units,)
-            self.bias = self.add_weight(shape, self.bias_initializer, name="bias",
-                                        regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint)
+            self.bias = self._add_cell_weight("bias", shape)
 
     def project(self, inputs, input_masks=None):
         x = masked_matmul(inputs, self.kernel.value, input_masks)
@@ -119,9 +109,7 @@ class GRU(RNN):
                  recurrent_dropout=0.0, seed=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, reset_after=True,
                  use_cudnn="auto", zero_output_for_mask=False, **kwargs):
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"GRU: `use_cudnn` must be 'auto', True or False; received "
-                             f"{use_cudnn!r}.")
+        check_use_cudnn("GRU", use_cudnn)
         cell = GRUCell(units, activation, recurrent_activation, use_bias, kernel_initializer,
                        recurrent_initializer, bias_initializer, kernel_regularizer,
                        recurrent_regularizer, bias_regularizer, kernel_constraint,

@@ -8,7 +8,7 @@ from lamina import activations
 from lamina.core.errors import describe
 from lamina.core.input_spec import InputSpec
 from lamina.layers.recurrent import cudnn_lstm, fused_lstm
-from lamina.layers.recurrent.cell import (RecurrentCell, check_positive,
+from lamina.layers.recurrent.cell import (RecurrentCell, check_positive, check_use_cudnn,
                                           forget_bias_initializer, masked_matmul)
 from lamina.layers.recurrent.rnn import RNN, cell_properties
 
@@ -45,12 +45,7 @@ class LSTMCell(RecurrentCell):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias, self.unit_forget_bias = use_bias, unit_forget_bias
-        self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self._init_weight_arguments(locals())
         self._init_dropout(dropout, recurrent_dropout, seed)
         self.implementation = 1 if self.recurrent_dropout else implementation
         self.dropout_mask_count = 4 if self.implementation == 1 else None
@@ -59,18 +54,13 @@ class LSTMCell(RecurrentCell):
 
     def build(self, input_shape):
         units = self.units
-        self.kernel = self.add_weight((input_shape[-1], 4 * units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.recurrent_kernel = self.add_weight(
-            (units, 4 * units), self.recurrent_initializer, name="recurrent_kernel",
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
+        self.kernel = self._add_cell_weight("kernel", (input_shape[-1], 4 * units))
+        self.recurrent_kernel = self._add_cell_weight("recurrent_kernel", (units, 4 * units))
         self.bias = None
         if self.use_bias:
             init = (forget_bias_initializer(self.bias_initializer, units)
                     if self.unit_forget_bias else self.bias_initializer)
-            self.bias = self.add_weight((4 * units,), init, regularizer=self.bias_regularizer,
-                                        constraint=self.bias_constraint, name="bias")
+            self.bias = self._add_cell_weight("bias", (4 * units,), init)
 
     def project(self, inputs, input_masks=None):
         z = masked_matmul(inputs, self.kernel.value, input_masks)
@@ -109,9 +99,7 @@ class LSTM(RNN):
                  dropout=0.0, recurrent_dropout=0.0, seed=None, return_sequences=False,
                  return_state=False, go_backwards=False, stateful=False, unroll=False,
                  use_cudnn="auto", zero_output_for_mask=False, **kwargs):
-        if use_cudnn not in ("auto", True, False):
-            raise ValueError(f"LSTM: `use_cudnn` must be 'auto', True or False; received "
-                             f"{use_cudnn!r}.")
+        check_use_cudnn("LSTM", use_cudnn)
         cell = LSTMCell(units, activation, recurrent_activation, use_bias, kernel_initializer,
                         recurrent_initializer, bias_initializer, unit_forget_bias,
                         kernel_regularizer, recurrent_regularizer, bias_regularizer,

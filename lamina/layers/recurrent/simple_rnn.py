@@ -36,26 +36,15 @@ class SimpleRNNCell(RecurrentCell):
         self.units = units
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer, self.recurrent_initializer = kernel_initializer, recurrent_initializer
-        self.bias_initializer = bias_initializer
-        self.kernel_regularizer, self.recurrent_regularizer = kernel_regularizer, recurrent_regularizer
-        self.bias_regularizer = bias_regularizer
-        self.kernel_constraint, self.recurrent_constraint = kernel_constraint, recurrent_constraint
-        self.bias_constraint = bias_constraint
+        self._init_weight_arguments(locals())
         self._init_dropout(dropout, recurrent_dropout, seed)
         self.state_size = units
         self.output_size = units
 
     def build(self, input_shape):
-        self.kernel = self.add_weight((input_shape[-1], self.units), self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.recurrent_kernel = self.add_weight(
-            (self.units, self.units), self.recurrent_initializer, name="recurrent_kernel",
-            regularizer=self.recurrent_regularizer, constraint=self.recurrent_constraint)
-        self.bias = self.add_weight((self.units,), self.bias_initializer, name="bias",
-                                    regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint) if self.use_bias else None
+        self.kernel = self._add_cell_weight("kernel", (input_shape[-1], self.units))
+        self.recurrent_kernel = self._add_cell_weight("recurrent_kernel", (self.units, self.units))
+        self.bias = self._add_cell_weight("bias", (self.units,)) if self.use_bias else None
 
     def project(self, inputs, input_masks=None):
         h = masked_matmul(inputs, self.kernel.value, input_masks)
