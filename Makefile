@@ -23,6 +23,7 @@ bench: install
 	$(PY) -m pip install -q -e ".[test,bench]"
 	$(PY) bench/fit_mlp.py
 	$(PY) bench/fit_cnn.py
+	$(PY) bench/fit_lstm.py
 	$(PY) bench/predict.py
 	$(PY) bench/memory.py
 

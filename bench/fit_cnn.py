@@ -13,8 +13,6 @@ The jit loop is the model written directly with ``lax.conv_general_dilated`` and
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -22,6 +20,8 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
+from _timing import (fit_epoch_times, per_epoch_times, round_robin,  # noqa: E402
+                     torch_epoch_times)
 from jax import lax  # noqa: E402
 
 BATCH = 128
@@ -75,19 +75,17 @@ def bench_jit_loop(x, y, epochs):
     steps = len(x) // BATCH
     xd, yd = jax.device_put(x), jax.device_put(y)
     take = jax.jit(lambda a, order, i: a[lax.dynamic_slice_in_dim(order, i * BATCH, BATCH)])
-    state = {"params": init_params(jax.random.key(0))}
+    state = {"params": init_params(jax.random.key(0)), "epoch": 0}
     state["opt"] = tx.init(state["params"])
-    times = []
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        order = jax.random.permutation(jax.random.key(epoch), len(x))
+
+    def epoch():
+        order = jax.random.permutation(jax.random.key(state["epoch"]), len(x))
         p, o = state["params"], state["opt"]
         for i in range(steps):
             p, o, loss = step(p, o, take(xd, order, i), take(yd, order, i))
         loss.block_until_ready()
-        state["params"], state["opt"] = p, o
-        times.append(time.perf_counter() - start)
-    return times[1:]
+        state["params"], state["opt"], state["epoch"] = p, o, state["epoch"] + 1
+    return per_epoch_times(epoch, epochs)
 
 
 # -- lamina and Keras fit ------------------------------------------------------------------------
@@ -107,19 +105,7 @@ def cnn(lib):
 def bench_fit(lib, x, y, epochs):
     model = cnn(lib)
     model.compile(optimizer="adam", loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
-
-    class Timer(lib.callbacks.Callback):
-        times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            Timer.times.append(time.perf_counter() - self.start)
-
-    Timer.times = []
-    model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[Timer()], shuffle=True)
-    return Timer.times[1:]
+    return fit_epoch_times(lib, model, x, y, BATCH, epochs)
 
 
 # -- PyTorch eager -------------------------------------------------------------------------------
@@ -131,21 +117,7 @@ def bench_torch(x, y, epochs):
     model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3),
                           nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1600, 128), nn.ReLU(),
                           nn.Linear(128, 10))
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    xt = torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))
-    yt = torch.from_numpy(y.astype("int64"))
-    steps, times = len(x) // BATCH, []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        order = torch.randperm(len(x))
-        for i in range(steps):
-            idx = order[i * BATCH:(i + 1) * BATCH]
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - start)
-    return times[1:]
+    return torch_epoch_times(model, x.transpose(0, 3, 1, 2), y, BATCH, epochs)
 
 
 def main():
@@ -173,11 +145,8 @@ def main():
             runs["torch eager"] = lambda: bench_torch(x, y, args.epochs)
         except ImportError:
             print("torch not installed: skipping PyTorch")
-    medians = {name: [] for name in runs}
-    for _ in range(args.repeats):  # round robin, so a busy spell on the machine hits all runs
-        for name, run in runs.items():
-            medians[name].append(statistics.median(run()) / steps * 1e3)
-    results = {name: statistics.median(values) for name, values in medians.items()}
+    results = {name: seconds / steps * 1e3
+               for name, seconds in round_robin(runs, args.repeats).items()}
     base = results["jax.jit loop (lax ops)"]
     print(f"small CNN, batch {BATCH}, {args.rows} rows, {args.epochs} epochs (first excluded), "
           f"{args.repeats} repeats, jax {jax.__version__}, {jax.default_backend()}, "

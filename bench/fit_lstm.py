@@ -12,13 +12,12 @@ fused loop. PyTorch (``nn.LSTM``, eager) runs when it is installed.
 
 import argparse
 import os
-import statistics
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
+from _timing import fit_epoch_times, round_robin, torch_epoch_times  # noqa: E402
 
 BATCH, STEPS, FEATURES, UNITS, CLASSES = 64, 100, 8, 64, 10
 
@@ -36,19 +35,7 @@ def bench_fit(lib, x, y, epochs, scanned_cell=False):
     model = lib.Sequential([layers.Input((STEPS, FEATURES)), recurrent, layers.Dense(CLASSES)])
     model.compile(optimizer="adam",
                   loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
-
-    class Timer(lib.callbacks.Callback):
-        times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            Timer.times.append(time.perf_counter() - self.start)
-
-    Timer.times = []
-    model.fit(x, y, batch_size=BATCH, epochs=epochs, verbose=0, callbacks=[Timer()], shuffle=True)
-    return Timer.times[1:]
+    return fit_epoch_times(lib, model, x, y, BATCH, epochs)
 
 
 def bench_torch(x, y, epochs):
@@ -66,21 +53,7 @@ def bench_torch(x, y, epochs):
             return self.head(h[-1])
 
     torch.manual_seed(0)
-    model = Classifier()
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype("int64"))
-    steps, times = len(x) // BATCH, []
-    for _ in range(epochs):
-        start = time.perf_counter()
-        order = torch.randperm(len(x))
-        for i in range(steps):
-            idx = order[i * BATCH:(i + 1) * BATCH]
-            opt.zero_grad()
-            loss = nn.functional.cross_entropy(model(xt[idx]), yt[idx])
-            loss.backward()
-            opt.step()
-        times.append(time.perf_counter() - start)
-    return times[1:]
+    return torch_epoch_times(Classifier(), x, y, BATCH, epochs)
 
 
 def main():
@@ -108,11 +81,7 @@ def main():
             runs["torch nn.LSTM (eager)"] = lambda: bench_torch(x, y, args.epochs)
         except ImportError:
             print("torch not installed: skipping PyTorch")
-    rates = {name: [] for name in runs}
-    for _ in range(args.repeats):  # round robin, so a busy spell on the machine hits all runs
-        for name, run in runs.items():
-            rates[name].append(steps / statistics.median(run()))
-    results = {name: statistics.median(values) for name, values in rates.items()}
+    results = {name: steps / seconds for name, seconds in round_robin(runs, args.repeats).items()}
     print(f"LSTM({UNITS}) classifier, {STEPS} steps x {FEATURES} features, batch {BATCH}, "
           f"{args.rows} rows, {args.epochs} epochs (first excluded), {args.repeats} repeats, "
           f"jax {jax.__version__}, {jax.default_backend()}, {os.cpu_count()} CPUs")

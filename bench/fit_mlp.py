@@ -11,7 +11,6 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
@@ -19,6 +18,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
+from _timing import fit_epoch_times, per_epoch_times  # noqa: E402
 
 ROWS, BATCH, EPOCHS = 32768, 32, 5
 STEPS = ROWS // BATCH
@@ -53,15 +53,6 @@ def make_step(tx):
     return step
 
 
-def per_epoch_times(run_epoch):
-    times = []
-    for _ in range(EPOCHS):
-        start = time.perf_counter()
-        run_epoch()
-        times.append(time.perf_counter() - start)
-    return times[1:]
-
-
 def bench_jit_loop(x, y):
     tx = optax.adam(1e-3)
     step = jax.jit(make_step(tx), donate_argnums=(0, 1))
@@ -76,7 +67,7 @@ def bench_jit_loop(x, y):
             p, o, loss = step(p, o, gather(xd, i), gather(yd, i))
         loss.block_until_ready()
         state["params"], state["opt"] = p, o
-    return per_epoch_times(epoch)
+    return per_epoch_times(epoch, EPOCHS)
 
 
 def bench_scan(x, y):
@@ -101,21 +92,7 @@ def bench_scan(x, y):
         p, o, loss = run(state["params"], state["opt"], xd, yd)
         loss.block_until_ready()
         state["params"], state["opt"] = p, o
-    return per_epoch_times(epoch)
-
-
-def epoch_timer(callback_base):
-    class Timer(callback_base):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.times.append(time.perf_counter() - self.start)
-    return Timer()
+    return per_epoch_times(epoch, EPOCHS)
 
 
 def seed_model(lib):
@@ -127,15 +104,13 @@ def seed_model(lib):
 def bench_library(lib, x, y, batch_hooks=False, **compile_kwargs):
     model = seed_model(lib)
     model.compile(optimizer="adam", loss="mse", **compile_kwargs)
-    timer = epoch_timer(lib.callbacks.Callback)
-    callbacks = [timer]
+    callbacks = []
     if batch_hooks:
         class BatchHook(lib.callbacks.Callback):
             def on_train_batch_end(self, batch, logs=None):
                 self.last = batch
         callbacks.append(BatchHook())
-    model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, verbose=0, callbacks=callbacks, shuffle=True)
-    return timer.times[1:]
+    return fit_epoch_times(lib, model, x, y, BATCH, EPOCHS, callbacks)
 
 
 def main():
