@@ -357,13 +357,26 @@ def extract_patches_3d(volumes, size, strides=None, dilation_rate=1, padding="va
     return _patches(volumes, size, strides, dilation_rate, padding, data_format, 3)
 
 
-def _two_of_three(first, second, target, names):
-    if [first, second, target].count(None) != 1:
-        raise ValueError(f"Give exactly two of {', '.join(names)}; received {first}, {second}, "
+def _sides(size, before, after, target, names, sign):
+    """``(before, after, target)`` with the one missing value filled in so that
+    ``size + sign * (before + after) == target`` (``sign`` +1 pads, -1 crops).
+
+    >>> _sides(5, 1, None, 8, ("top", "bottom", "height"), 1), _sides(5, 1, 1, None, "abc", -1)
+    ((1, 2, 8), (1, 1, 3))
+    """
+    if [before, after, target].count(None) != 1:
+        raise ValueError(f"Give exactly two of {', '.join(names)}; received {before}, {after}, "
                          f"{target}.")
-    for value, name in zip((first, second, target), names):
+    for value, name in zip((before, after, target), names):
         if value is not None and value < 0:
             raise ValueError(f"`{name}` must be >= 0; received {value}.")
+    if target is None:
+        target = size + sign * (before + after)
+    elif before is None:
+        before = sign * (target - size) - after
+    else:
+        after = sign * (target - size) - before
+    return before, after, target
 
 
 @op
@@ -371,16 +384,11 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
                right_padding=None, target_height=None, target_width=None, data_format=None):
     """Zero-pads images; on each axis give two of the paddings and the target size."""
     images = _images(images)
-    _two_of_three(top_padding, bottom_padding, target_height,
-                  ("top_padding", "bottom_padding", "target_height"))
-    _two_of_three(left_padding, right_padding, target_width,
-                  ("left_padding", "right_padding", "target_width"))
     h_axis, w_axis, _ = _hw_axes(images, data_format)
-    height, width = images.shape[h_axis], images.shape[w_axis]
-    top = target_height - bottom_padding - height if top_padding is None else top_padding
-    bottom = target_height - top - height if bottom_padding is None else bottom_padding
-    left = target_width - right_padding - width if left_padding is None else left_padding
-    right = target_width - left - width if right_padding is None else right_padding
+    top, bottom, _ = _sides(images.shape[h_axis], top_padding, bottom_padding, target_height,
+                            ("top_padding", "bottom_padding", "target_height"), 1)
+    left, right, _ = _sides(images.shape[w_axis], left_padding, right_padding, target_width,
+                            ("left_padding", "right_padding", "target_width"), 1)
     for value, name in ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")):
         if value < 0:
             raise ValueError(f"The target size needs a negative {name} padding ({value}).")
@@ -394,20 +402,17 @@ def crop_images(images, top_cropping=None, left_cropping=None, bottom_cropping=N
                 right_cropping=None, target_height=None, target_width=None, data_format=None):
     """Crops images; on each axis give two of the croppings and the target size."""
     images = _images(images)
-    _two_of_three(top_cropping, bottom_cropping, target_height,
-                  ("top_cropping", "bottom_cropping", "target_height"))
-    _two_of_three(left_cropping, right_cropping, target_width,
-                  ("left_cropping", "right_cropping", "target_width"))
     h_axis, w_axis, _ = _hw_axes(images, data_format)
-    height, width = images.shape[h_axis], images.shape[w_axis]
-    top = height - target_height - bottom_cropping if top_cropping is None else top_cropping
-    target_height = height - bottom_cropping - top if target_height is None else target_height
-    left = width - target_width - right_cropping if left_cropping is None else left_cropping
-    target_width = width - right_cropping - left if target_width is None else target_width
-    if min(top, left, target_height, target_width) < 0:
+    top, bottom, height = _sides(images.shape[h_axis], top_cropping, bottom_cropping,
+                                 target_height, ("top_cropping", "bottom_cropping",
+                                                 "target_height"), -1)
+    left, right, width = _sides(images.shape[w_axis], left_cropping, right_cropping,
+                                target_width, ("left_cropping", "right_cropping",
+                                               "target_width"), -1)
+    if min(top, bottom, left, right, height, width) < 0:
         raise ValueError(f"The croppings do not fit images of shape {images.shape}.")
-    images = jax.lax.slice_in_dim(images, top, top + target_height, axis=h_axis)
-    return jax.lax.slice_in_dim(images, left, left + target_width, axis=w_axis)
+    images = jax.lax.slice_in_dim(images, top, top + height, axis=h_axis)
+    return jax.lax.slice_in_dim(images, left, left + width, axis=w_axis)
 
 
 __all__ = ["affine_transform", "crop_images", "elastic_transform", "extract_patches",
