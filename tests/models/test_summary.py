@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import lamina
-from lamina.layers import Activation, Concatenate, Dense, Dropout, Input
+from lamina.layers import Activation, Dense, Dropout, Input
 from lamina.models.summary import print_summary
+from tests.helpers import named_seed_functional, named_seed_sequential, named_seed_subclass
 
 
 def table(text):
@@ -32,41 +33,14 @@ def summary(model, **kwargs):
 
 
 # -- the seed model, three ways -------------------------------------------------------------------
-def seed_layers():
-    return [Dense(64, name="d1"), Activation("relu", name="a1"), Dense(32, name="d2"),
-            Activation("relu", name="a2"), Dense(1, name="d3")]
-
-
-def seed_functional():
-    x = h = Input((8,), name="x")
-    for layer in seed_layers():
-        h = layer(h)
-    return lamina.Model(x, h)
-
-
-class SeedSubclass(lamina.Model):
-    def __init__(self):
-        super().__init__()
-        self.d1, self.a1, self.d2, self.a2, self.d3 = seed_layers()
-
-    def call(self, x):
-        return self.d3(self.a2(self.d2(self.a1(self.d1(x)))))
-
-
-def seed_subclass():
-    model = SeedSubclass()
-    model.build((None, 8))
-    return model
-
-
 SEED_ROWS = [["d1 (Dense)", "(None, 64)", "576"], ["a1 (Activation)", "(None, 64)", "0"],
              ["d2 (Dense)", "(None, 32)", "2,080"], ["a2 (Activation)", "(None, 32)", "0"],
              ["d3 (Dense)", "(None, 1)", "33"]]
 
 
 def test_seed_model_gives_the_same_table_in_all_three_styles():
-    sequential = lamina.Sequential([Input((8,))] + seed_layers())
-    for model in (sequential, seed_functional(), seed_subclass()):
+    sequential = named_seed_sequential()
+    for model in (sequential, named_seed_functional(), named_seed_subclass()):
         header, rows, totals = summary(model)
         assert header == ["Layer (type)", "Output Shape", "Param #"]
         if model is not sequential and rows[0][0] == "x (InputLayer)":  # functional, as Keras
@@ -120,7 +94,7 @@ def test_unbuilt_subclassed_model_shows_unknown_shapes():
 
 # -- options ---------------------------------------------------------------------------------------
 def test_show_trainable_adds_a_column():
-    model = seed_subclass()
+    model = named_seed_subclass()
     model.d2.trainable = False
     header, rows, totals = summary(model, show_trainable=True)
     assert header[-1] == "Trainable"
@@ -130,13 +104,13 @@ def test_show_trainable_adds_a_column():
 
 def test_line_length_sets_the_table_width():
     printed = []
-    seed_subclass().summary(print_fn=printed.append, line_length=70)
+    named_seed_subclass().summary(print_fn=printed.append, line_length=70)
     widths = {len(line) for line in printed[0].splitlines() if line[:1] in "┏┃┡│└"}
     assert widths == {70}
 
 
 def test_layer_range_and_positions():
-    model = seed_subclass()
+    model = named_seed_subclass()
     printed = []
     print_summary(model, print_fn=printed.append, layer_range=("d2", "d3"),
                   line_length=60, positions=[0.5, 0.8, 1.0])

@@ -1,13 +1,16 @@
 """plot_model / model_to_dot: the DOT text holds the real data flow for every model style."""
 
+import functools
 import re
 
 import jax.numpy as jnp
 import pytest
 
 import lamina
-from lamina.layers import Activation, Add, Concatenate, Dense, Dropout, Input
+from lamina.layers import Add, Concatenate, Dense, Dropout, Input
 from lamina.utils import plot
+from tests.helpers import (NamedSeedSubclass, named_seed_functional, named_seed_sequential,
+                           named_seed_subclass)
 
 IN = "INPUT"
 
@@ -29,44 +32,13 @@ def titles(dot):
 
 
 # -- the seed model, three ways, with the same layer names ----------------------------------------
-def seed_layers():
-    return [Dense(64, name="d1"), Activation("relu", name="a1"), Dense(32, name="d2"),
-            Activation("relu", name="a2"), Dense(1, name="d3")]
-
-
-def seed_sequential():
-    return lamina.Sequential([Input((8,))] + seed_layers())
-
-
-def seed_functional():
-    x = Input((8,), name="features")
-    h = x
-    for layer in seed_layers():
-        h = layer(h)
-    return lamina.Model(x, h)
-
-
-class SeedSubclass(lamina.Model):
-    def __init__(self):
-        super().__init__()
-        self.d1, self.a1, self.d2, self.a2, self.d3 = seed_layers()
-
-    def call(self, x):
-        return self.d3(self.a2(self.d2(self.a1(self.d1(x)))))
-
-
-def seed_subclass():
-    model = SeedSubclass()
-    model.build((None, 8))
-    return model
-
-
 SEED_EDGES = {(IN, "d1 (Dense)"), ("d1 (Dense)", "a1 (Activation)"),
               ("a1 (Activation)", "d2 (Dense)"), ("d2 (Dense)", "a2 (Activation)"),
               ("a2 (Activation)", "d3 (Dense)")}
 
 
-@pytest.mark.parametrize("make", [seed_sequential, seed_functional, seed_subclass])
+@pytest.mark.parametrize("make", [named_seed_sequential, named_seed_subclass,
+                                  functools.partial(named_seed_functional, "features")])
 def test_seed_model_has_the_same_nodes_edges_and_shapes_in_every_style(make):
     labels, edges = parse(plot.model_to_dot(make(), show_shapes=True))
     assert edges == SEED_EDGES
@@ -80,7 +52,7 @@ def test_seed_model_has_the_same_nodes_edges_and_shapes_in_every_style(make):
 
 
 def test_label_options():
-    model = seed_sequential()
+    model = named_seed_sequential()
     model.get_layer("d2").trainable = False
     dot = plot.model_to_dot(model, show_dtype=True, show_layer_names=False, rankdir="LR", dpi=96,
                             show_layer_activations=True, show_trainable=True)
@@ -230,13 +202,13 @@ def test_expanded_nested_functional_wires_its_input_to_each_consumer(outer):
 
 def test_unbuilt_subclassed_model_is_refused():
     with pytest.raises(ValueError, match="not been built"):
-        plot.model_to_dot(SeedSubclass())
+        plot.model_to_dot(NamedSeedSubclass())
 
 
 # -- files -----------------------------------------------------------------------------------------
 def test_plot_model_writes_dot_without_graphviz(tmp_path, monkeypatch):
     monkeypatch.setattr(plot.shutil, "which", lambda name: None)
-    model = seed_subclass()
+    model = named_seed_subclass()
     path = tmp_path / "model.dot"
     assert plot.plot_model(model, to_file=path, show_shapes=True) is None
     assert path.read_text() == plot.model_to_dot(model, show_shapes=True, show_layer_names=False)
@@ -246,7 +218,7 @@ def test_plot_model_to_png_without_graphviz_names_the_missing_program(tmp_path, 
     monkeypatch.setattr(plot.shutil, "which", lambda name: None)
     with pytest.raises(ImportError, match=r"Graphviz's `dot` program was not found.*"
                                           r"apt-get install graphviz.*\.dot"):
-        plot.plot_model(seed_sequential(), to_file=tmp_path / "model.png")
+        plot.plot_model(named_seed_sequential(), to_file=tmp_path / "model.png")
     assert not (tmp_path / "model.png").exists()
 
 
@@ -254,9 +226,9 @@ def test_plot_model_to_png(tmp_path):
     path = tmp_path / "model.png"
     if plot.shutil.which("dot") is None:
         with pytest.raises(ImportError, match="Graphviz"):
-            plot.plot_model(seed_functional(), to_file=path)
+            plot.plot_model(named_seed_functional("features"), to_file=path)
         return
-    plot.plot_model(seed_functional(), to_file=path, show_shapes=True)
+    plot.plot_model(named_seed_functional("features"), to_file=path, show_shapes=True)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -268,7 +240,7 @@ def test_plot_model_hands_the_dot_text_to_graphviz(tmp_path, monkeypatch):
                     'echo "$1 $2" > "$3.args"; cat > "$3"\n')
     fake.chmod(0o755)
     monkeypatch.setattr(plot.shutil, "which", lambda name: str(fake) if name == "dot" else None)
-    model = seed_functional()
+    model = named_seed_functional("features")
     path = tmp_path / "model.svg"
     plot.plot_model(model, to_file=path, rankdir="LR")
     assert path.read_text() == plot.model_to_dot(model, show_layer_names=False, rankdir="LR")
