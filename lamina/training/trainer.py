@@ -157,13 +157,17 @@ class Trainer:
         return all(getattr(cls, name) is getattr(Trainer, name) for name in
                    ("train_step", "test_step", "compute_loss", "compute_metrics"))
 
+    def _structure_key(self):
+        """Changes whenever the layer tree, the optimizer or the compiled metrics change."""
+        return (structure_version(), created_count(), id(self.optimizer),
+                getattr(self.optimizer, "built", None),
+                getattr(self, "_compile_metrics", None) and self._compile_metrics.built,
+                id(getattr(self, "_compile_metrics", None)))
+
     def _state_variables(self):
         """Every variable a compiled program carries; cached while the layer tree, the
         optimizer and the metrics stay the same (the walk grows with the model)."""
-        key = (structure_version(), created_count(), id(self.optimizer),
-               getattr(self.optimizer, "built", None),
-               getattr(self, "_compile_metrics", None) and self._compile_metrics.built,
-               id(getattr(self, "_compile_metrics", None)))
+        key = self._structure_key()
         cached = getattr(self, "_state_variables_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -394,7 +398,10 @@ class Trainer:
     def _in_metric_order(self, logs):
         """Logs in the order of :attr:`metrics` (loss first), as Keras returns them; compiled
         programs hand dicts back with their keys sorted."""
-        order = {name: i for i, name in enumerate(self.metrics_names)}
+        key, order = getattr(self, "_metric_order_cache", (None, None))
+        if key != self._structure_key():  # the walk over metrics grows with the model
+            order = {name: i for i, name in enumerate(self.metrics_names)}
+            self._metric_order_cache = (self._structure_key(), order)
         return dict(sorted(logs.items(), key=lambda item: order.get(item[0], len(order))))
 
     # -- evaluate ------------------------------------------------------------------------------
