@@ -26,7 +26,7 @@ from lamina.training.grad import value_and_grad
 from lamina.training.logs import StackedLogs, StepLogs, as_python
 from lamina.training.packed_state import PackedState
 from lamina.training import adapters
-from lamina.training.chunks import array_chunks, stream_chunks
+from lamina.training.chunks import ArrayPasses, array_chunks, stream_chunks
 from lamina.training.programs import Programs, StateGrew, choose_form
 
 _PREDICT_BLOCK_STEPS = 256  # batches per predict call for large inputs
@@ -256,6 +256,10 @@ class Trainer:
         ``x`` may be arrays (a dict or list of them for several inputs), or a generator,
         iterable, :class:`~lamina.utils.PyDataset` or torch ``DataLoader`` yielding ``(x, y)``
         or ``(x, y, sample_weight)`` batches.
+
+        ``steps_per_epoch`` follows Keras for every kind of ``x``: each epoch takes that many
+        steps and the next goes on where it stopped; at the end of the data an epoch stops
+        early with a warning and the next starts a new (reshuffled) pass.
         """
         self._require_compiled("fit")
         source = adapters.make_adapter(x, y, sample_weight, batch_size, steps_per_epoch,
@@ -269,17 +273,15 @@ class Trainer:
             self._prepare_training(first_x, first_y)
             epoch_steps = source.steps_per_epoch
         else:
-            if steps_per_epoch is not None:
-                raise NotImplementedError("fit(steps_per_epoch=...) with arrays is not supported "
-                                          "by lamina yet; it covers the arrays once per epoch.")
             x, y, sample_weight, n = source.x, source.y, source.sample_weight, source.num_rows
             if validation_split and validation_data is None:
                 (x, y, sample_weight), val = data_module.split_validation(
                     x, y, sample_weight, validation_split)
                 validation_data, n = val, data_module.num_rows(x, "x")
             self._prepare_training(x, y)
-            epoch_steps = math.ceil(n / source.batch_size)
-            device_data = jax.device_put(data_module.pack_data(x, y, sample_weight))
+            passes = ArrayPasses(jax.device_put(data_module.pack_data(x, y, sample_weight)), n,
+                                 source.batch_size, bool(shuffle), padded, steps_per_epoch)
+            epoch_steps = passes.epoch_steps
         run_validation = self._validation_runner(validation_data, validation_steps,
                                                  validation_batch_size or source.batch_size)
         verbose = 1 if verbose == "auto" else verbose
@@ -289,10 +291,10 @@ class Trainer:
         self.stop_training = False
         callbacks.on_train_begin()
         initial_epoch, first_step, first_seed = self._resume_point(initial_epoch)
-        if first_step and source.is_stream:
+        if first_step and (source.is_stream or steps_per_epoch is not None):
             raise NotImplementedError(
                 "Resuming in the middle of an epoch (BackupAndRestore with an integer "
-                "`save_freq`) needs array inputs; with a generator or dataset use "
+                "`save_freq`) needs array inputs without `steps_per_epoch`; otherwise use "
                 "`save_freq='epoch'`.")
         logs = {}
         for epoch in range(initial_epoch, epochs):
@@ -300,9 +302,8 @@ class Trainer:
             if source.is_stream:
                 chunks = stream_chunks(source, chunk, padded)
             else:
-                seed = first_seed if first_step else self._shuffle_seed()
-                chunks = array_chunks(device_data, seed, bool(shuffle), n, source.batch_size,
-                                      chunk, padded, first_step)
+                chunks = passes.epoch_chunks(
+                    (lambda: first_seed) if first_step else self._shuffle_seed, chunk, first_step)
             logs = self._run_epoch("train", chunks, callbacks, first_step)
             first_step = 0
             if source.is_stream:
@@ -419,6 +420,7 @@ class Trainer:
         else:
             self._prepare_training(source.x, source.y)
             total = math.ceil(source.num_rows / source.batch_size)
+            total = total if steps is None else min(steps, total)
         callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                  verbose=verbose, epochs=1, steps=total)
         callbacks.on_test_begin()
@@ -427,19 +429,20 @@ class Trainer:
                                                          self._can_pad()), callbacks)
         else:
             logs = self._evaluate_arrays(jax.device_put(source.packed), source.batch_size,
-                                         callbacks)
+                                         callbacks, total)
         callbacks.on_test_end(logs)
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_arrays(self, device_data, batch_size, callbacks):
+    def _evaluate_arrays(self, device_data, batch_size, callbacks, steps=None):
+        """One pass over arrays on the device, or its first ``steps`` steps."""
         n = data_module.num_rows(device_data[0], "x")
-        steps = math.ceil(n / batch_size)
+        steps = steps or math.ceil(n / batch_size)
         chunk = self.steps_per_execution if callbacks.has_batch_hooks("test") else steps
         return self._run_epoch("test", array_chunks(device_data, None, False, n, batch_size,
-                                                    chunk, self._can_pad()), callbacks)
+                                                    chunk, self._can_pad(), stop=steps), callbacks)
 
     # -- predict -------------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
@@ -451,6 +454,8 @@ class Trainer:
                      for batch in source.epoch_batches()]
             return jax.tree_util.tree_map(lambda *p: np.concatenate(p), *parts)
         x, n, batch_size = source.x, source.num_rows, source.batch_size
+        if steps is not None:  # Keras: the first `steps` batches only
+            n = min(n, steps * batch_size)
         self._ensure_built(x)
         store, programs = self._engine()
         callbacks = CallbackList(callbacks, model=self, verbose=0, epochs=1,

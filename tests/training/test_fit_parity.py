@@ -1,6 +1,8 @@
 """Whole training runs against Keras 3 (same weights, same data, no shuffling): loss curves,
 final weights, evaluate and predict agree, including a partial last batch."""
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -126,3 +128,41 @@ def test_data_sized_and_vector_metrics_in_fit_match_keras():
     for key in ("loss", "f1_score", "auc"):
         np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.stack(h1["tp"]), np.stack(h2["tp"]))
+
+
+@pytest.mark.parametrize("steps_per_epoch, epochs", [(2, 4), (9, 2), (7, 2)])
+def test_steps_per_epoch_with_arrays_continues_the_pass_as_keras_does(steps_per_epoch, epochs):
+    # 200 rows at batch 32: 7 steps per pass, the last partial. Keras takes `steps_per_epoch`
+    # steps of the pass per epoch, goes on where it stopped, and ends an epoch early (with a
+    # warning) where the pass ends.
+    x, y = regression_data(rows=200)
+    ours = seed_sequential()
+    theirs = keras_seed_model(ours.get_weights())
+    histories = []
+    for model in (ours, theirs):
+        model.compile(optimizer="sgd", loss="mse")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            histories.append(model.fit(x, y, batch_size=32, epochs=epochs, shuffle=False,
+                                       steps_per_epoch=steps_per_epoch, verbose=0).history)
+        ran_out = [w for w in caught if "ran out of data" in str(w.message)]
+        assert bool(ran_out) == (steps_per_epoch != 7), model
+    np.testing.assert_allclose(histories[0]["loss"], histories[1]["loss"], rtol=2e-5)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-6)
+
+
+def test_evaluate_and_predict_steps_with_arrays_take_the_first_batches_as_keras_does():
+    x, y = regression_data(rows=200)
+    ours = seed_sequential()
+    theirs = keras_seed_model(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile(optimizer="sgd", loss="mse")
+    np.testing.assert_allclose(ours.evaluate(x, y, batch_size=32, steps=2, verbose=0),
+                               theirs.evaluate(x, y, batch_size=32, steps=2, verbose=0), rtol=1e-5)
+    assert ours.evaluate(x, y, batch_size=32, steps=2, verbose=0) != pytest.approx(
+        ours.evaluate(x, y, batch_size=32, verbose=0))
+    predicted = ours.predict(x, batch_size=32, steps=2, verbose=0)
+    assert predicted.shape == (64, 1)
+    np.testing.assert_allclose(predicted, theirs.predict(x, batch_size=32, steps=2, verbose=0),
+                               rtol=1e-5, atol=1e-6)
