@@ -5,9 +5,11 @@ logits, Adam, batch 64, random sequences. Prints training steps per second (medi
 ``--repeats`` runs of the median epoch, first epoch excluded; contenders run round robin) and
 ratios, all in this one process. "lamina fit, scanned cell" is the same model with
 ``RNN(LSTMCell(64))``, which differentiates the scanned cell instead of running the LSTM's
-fused loop. PyTorch (``nn.LSTM``, eager) runs when it is installed.
+fused loop. PyTorch (``nn.LSTM``, eager) runs when it is installed. ``--cell gru`` measures
+the same with GRU(64) (``nn.GRU``).
 
-    python bench/fit_lstm.py [--rows 512] [--epochs 4] [--repeats 3] [--no-keras] [--no-torch]
+    python bench/fit_lstm.py [--cell lstm|gru] [--rows 512] [--epochs 4] [--repeats 3]
+                             [--no-keras] [--no-torch]
 """
 
 import argparse
@@ -29,28 +31,30 @@ def data(rows):
     return x, y
 
 
-def bench_fit(lib, x, y, epochs, scanned_cell=False):
+def bench_fit(lib, x, y, epochs, kind, scanned_cell=False):
     layers = lib.layers
-    recurrent = layers.RNN(layers.LSTMCell(UNITS)) if scanned_cell else layers.LSTM(UNITS)
+    name = kind.upper()
+    recurrent = (layers.RNN(getattr(layers, f"{name}Cell")(UNITS)) if scanned_cell
+                 else getattr(layers, name)(UNITS))
     model = lib.Sequential([layers.Input((STEPS, FEATURES)), recurrent, layers.Dense(CLASSES)])
     model.compile(optimizer="adam",
                   loss=lib.losses.SparseCategoricalCrossentropy(from_logits=True))
     return fit_epoch_times(lib, model, x, y, BATCH, epochs)
 
 
-def bench_torch(x, y, epochs):
+def bench_torch(x, y, epochs, kind):
     import torch
     from torch import nn
 
     class Classifier(nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = nn.LSTM(FEATURES, UNITS, batch_first=True)
+            self.rnn = getattr(nn, kind.upper())(FEATURES, UNITS, batch_first=True)
             self.head = nn.Linear(UNITS, CLASSES)
 
         def forward(self, x):
-            _, (h, _) = self.lstm(x)
-            return self.head(h[-1])
+            outputs, _ = self.rnn(x)
+            return self.head(outputs[:, -1])
 
     torch.manual_seed(0)
     return torch_epoch_times(Classifier(), x, y, BATCH, epochs)
@@ -58,6 +62,7 @@ def bench_torch(x, y, epochs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
     parser.add_argument("--rows", type=int, default=512)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--repeats", type=int, default=3)
@@ -67,24 +72,25 @@ def main():
     x, y = data(args.rows)
     steps = args.rows // BATCH
     import lamina
-    runs = {"lamina fit": lambda: bench_fit(lamina, x, y, args.epochs),
-            "lamina fit, scanned cell": lambda: bench_fit(lamina, x, y, args.epochs, True)}
+    kind = args.cell
+    runs = {"lamina fit": lambda: bench_fit(lamina, x, y, args.epochs, kind),
+            "lamina fit, scanned cell": lambda: bench_fit(lamina, x, y, args.epochs, kind, True)}
     if not args.no_keras:
         try:
             import keras
-            runs["keras fit (jax)"] = lambda: bench_fit(keras, x, y, args.epochs)
+            runs["keras fit (jax)"] = lambda: bench_fit(keras, x, y, args.epochs, kind)
         except ImportError:
             print("keras not installed: skipping Keras")
     if not args.no_torch:
         try:
             import torch  # noqa: F401
-            runs["torch nn.LSTM (eager)"] = lambda: bench_torch(x, y, args.epochs)
+            runs[f"torch nn.{kind.upper()} (eager)"] = lambda: bench_torch(x, y, args.epochs, kind)
         except ImportError:
             print("torch not installed: skipping PyTorch")
     results = {name: steps / seconds for name, seconds in round_robin(runs, args.repeats).items()}
-    print(f"LSTM({UNITS}) classifier, {STEPS} steps x {FEATURES} features, batch {BATCH}, "
-          f"{args.rows} rows, {args.epochs} epochs (first excluded), {args.repeats} repeats, "
-          f"jax {jax.__version__}, {jax.default_backend()}, {os.cpu_count()} CPUs")
+    print(f"{kind.upper()}({UNITS}) classifier, {STEPS} steps x {FEATURES} features, batch "
+          f"{BATCH}, {args.rows} rows, {args.epochs} epochs (first excluded), {args.repeats} "
+          f"repeats, jax {jax.__version__}, {jax.default_backend()}, {os.cpu_count()} CPUs")
     ours = results["lamina fit"]
     print(f"{'run':26s} {'steps/s':>9s} {'lamina speed-up':>16s}")
     for name, rate in results.items():
