@@ -16,15 +16,27 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def keras_class_name(obj) -> str:
+    """The class name Keras shows for ``obj`` (a class or an instance): its own, unless it
+    sets ``_keras_class_name`` (a class whose Keras twin has another name, or an op node).
+
+    >>> class GroupQueryAttention: _keras_class_name = "GroupedQueryAttention"
+    >>> keras_class_name(GroupQueryAttention()), keras_class_name(dict)
+    ('GroupedQueryAttention', 'dict')
+    """
+    cls = obj if isinstance(obj, type) else type(obj)
+    return getattr(obj, "_keras_class_name", cls.__name__)
+
+
 def class_snake_name(cls) -> str:
     """The snake-case name Keras derives from a class: default layer names and the paths in
-    weight files. A class whose Keras twin has another name sets ``_keras_class_name``.
+    weight files.
 
     >>> class GroupQueryAttention: _keras_class_name = "GroupedQueryAttention"
     >>> class_snake_name(GroupQueryAttention)
     'grouped_query_attention'
     """
-    return to_snake_case(getattr(cls, "_keras_class_name", cls.__name__))
+    return to_snake_case(keras_class_name(cls))
 
 
 def unique_name(prefix: str) -> str:

@@ -38,6 +38,17 @@ class Node:
             if isinstance(t, SymbolicTensor)]
 
 
+def _operator(name, reflected=False):
+    """A SymbolicTensor method calling ``lamina.ops.<name>`` (recorded as a graph node)."""
+    def method(self, *other):
+        from lamina import ops
+        args = (other[0], self) if reflected else (self, *other)
+        return getattr(ops, name)(*args)
+
+    method.__name__ = name
+    return method
+
+
 class SymbolicTensor:
     """A placeholder with a shape (``None`` where unknown, e.g. the batch) and a dtype.
 
@@ -63,6 +74,23 @@ class SymbolicTensor:
     def __repr__(self):
         name = f" name={self.name}" if self.name else ""
         return f"<SymbolicTensor shape={self.shape} dtype={self.dtype.name}{name}>"
+
+    # Arithmetic records ops, as on Keras's KerasTensor: `x * 2` is `lamina.ops.multiply(x, 2)`.
+    __add__, __radd__ = _operator("add"), _operator("add", reflected=True)
+    __sub__, __rsub__ = _operator("subtract"), _operator("subtract", reflected=True)
+    __mul__, __rmul__ = _operator("multiply"), _operator("multiply", reflected=True)
+    __truediv__, __rtruediv__ = _operator("divide"), _operator("divide", reflected=True)
+    __floordiv__, __rfloordiv__ = (_operator("floor_divide"),
+                                   _operator("floor_divide", reflected=True))
+    __mod__, __rmod__ = _operator("mod"), _operator("mod", reflected=True)
+    __pow__, __rpow__ = _operator("power"), _operator("power", reflected=True)
+    __matmul__, __rmatmul__ = _operator("matmul"), _operator("matmul", reflected=True)
+    __lt__, __le__ = _operator("less"), _operator("less_equal")
+    __gt__, __ge__ = _operator("greater"), _operator("greater_equal")
+    __and__, __or__, __xor__ = (_operator("logical_and"), _operator("logical_or"),
+                                _operator("logical_xor"))
+    __neg__, __abs__, __invert__ = (_operator("negative"), _operator("absolute"),
+                                    _operator("logical_not"))
 
 
 def is_symbolic(tree) -> bool:

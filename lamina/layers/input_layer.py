@@ -2,6 +2,7 @@
 
 from lamina.core.layer import Layer
 from lamina.core.symbolic import Node, SymbolicTensor
+from lamina.layers import operation  # noqa: F401  (ops on the tensors of Input become nodes)
 
 
 class InputLayer(Layer):

@@ -161,6 +161,8 @@ class Functional(Model):
         for node in self._nodes:
             args, kwargs = jax.tree_util.tree_map(
                 value_of, (node.args, node.kwargs), is_leaf=lambda x: isinstance(x, SymbolicTensor))
+            if training is not None and "training" in kwargs:  # the model's call decides
+                kwargs = {**kwargs, "training": training}
             in_mask = mask_of(node.args[0]) if node.args else None
             if in_mask is not None and node.layer._call_accepts_mask and "mask" not in kwargs:
                 kwargs = {**kwargs, "mask": in_mask}

@@ -23,6 +23,7 @@ from lamina.core import config
 from lamina.core.layer import Layer
 from lamina.core.symbolic import SymbolicTensor
 from lamina.layers.input_layer import InputLayer
+from lamina.layers.operation import Operation, is_operation_entry
 
 
 def _is_tensor(x):
@@ -45,6 +46,8 @@ def layer_config(layer):
                "ragged": False, "name": layer.name, "optional": False}
         return {"module": "keras.layers", "class_name": "InputLayer", "config": cfg,
                 "registered_name": None}
+    if isinstance(layer, Operation):
+        return layer.keras_entry()
     return config.serialize(layer, layer.name)
 
 
@@ -58,6 +61,8 @@ def layer_from_config(entry):
             dtype = dtype.get("config", {}).get("name")
         return InputLayer(batch_shape=tuple(shape), dtype=dtype, name=cfg.get("name"),
                           sparse=cfg.get("sparse") or None)
+    if is_operation_entry(entry):
+        return Operation.from_keras_entry(entry)
     keys = ("module", "class_name", "config", "registered_name")
     layer = config.deserialize({k: entry[k] for k in keys if k in entry})
     if not isinstance(layer, Layer):

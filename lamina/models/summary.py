@@ -13,6 +13,8 @@ import re
 
 import numpy as np
 
+from lamina.core import naming
+
 
 def format_shape(shape):
     """``(None, 64)`` for a shape; lists and dicts of shapes for several outputs; ``?`` unknown.
@@ -107,7 +109,7 @@ def _layer_row(layer, calls, given, graph, connected, show_trainable, prefix):
         shape = format_shape(calls[-1].output_shape) if calls else "?"
     weights = layer.weights
     params = f"{_count(weights)[0]:,}" if layer.built or weights else "0 (unbuilt)"
-    row = [f"{prefix}{layer.name} ({type(layer).__name__})", shape, params]
+    row = [f"{prefix}{layer.name} ({naming.keras_class_name(layer)})", shape, params]
     if connected:
         row.append(_connections(graph, calls))
     if show_trainable:

@@ -111,6 +111,7 @@ def alias(name, target, params, module=None):
 
     call.__name__ = call.__qualname__ = name
     call.__module__ = module or __name__
+    call.keras_parameters = (positional, keywords)  # how a functional config stores a call
     call.__doc__ = (f"Keras's ``ops.{name}({', '.join(names)})``, computed by "
                     f"``{_public_name(target)}``.")
     return op(call)

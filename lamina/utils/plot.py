@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 
+from lamina.core import naming
 from lamina.core.symbolic import Call, Graph, GraphInput
 
 
@@ -199,7 +200,7 @@ def _input_label(graph_input, options):
 
 def _call_label(call, options):
     layer = call.layer
-    lines = [_title(layer.name, type(layer).__name__, options)]
+    lines = [_title(layer.name, naming.keras_class_name(layer), options)]
     activation = getattr(layer, "activation", None)
     if options["show_activations"] and activation is not None:
         lines.append("Activation: " + getattr(activation, "__name__", str(activation)))

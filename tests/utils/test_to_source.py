@@ -129,18 +129,28 @@ class RawOps(lamina.Model):
         self.dense = Dense(2)
 
     def call(self, x):
-        return self.dense(x) * 2.0
+        return self.dense(x) * 2.0  # an op on a symbolic tensor: a node, as in Keras
 
 
-def test_user_layers_are_imported_and_raw_ops_are_refused():
+class RawJax(RawOps):
+    def call(self, x):
+        return jax.numpy.tanh(self.dense(x))  # not an op: cannot be traced as layer calls
+
+
+def test_user_layers_are_imported_ops_become_nodes_and_raw_jax_is_refused():
     model = lamina.Sequential([lamina.Input((8,)), Doubler(3.0, name="dbl"), Dense(1)])
     source, _ = rebuilt(model, "functional")
     assert f"from {Doubler.__module__} import Doubler" in source
     assert "Doubler(factor=3.0, name='dbl')" in source
     raw = RawOps()
     raw.build((None, 8))
+    for style in ("functional", "subclass"):
+        source, _ = rebuilt(raw, style)
+        assert "Operation('multiply'" in source
+    raw_jax = RawJax()
+    raw_jax.build((None, 8))
     with pytest.raises(ValueError, match="computes outside layers"):
-        to_source(raw, "functional")
+        to_source(raw_jax, "functional")
     with pytest.raises(ValueError, match="is not built"):
         to_source(RawOps(), "subclass")
     with pytest.raises(ValueError, match="`style` must be one of"):
