@@ -155,6 +155,12 @@ def serialize(value, argument="value"):
         return [serialize(v, argument) for v in value]
     if isinstance(value, dict):
         return {str(k): serialize(v, f"{argument}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, slice):  # an index, e.g. of `x[:, 1:3]` in a functional model
+        return {"class_name": "__slice__", "config": {
+            "start": serialize(value.start), "stop": serialize(value.stop),
+            "step": serialize(value.step)}}
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
     if hasattr(value, "get_config") and not isinstance(value, type):
         return _object_config(value, argument)
     name = getattr(value, "__name__", None)
@@ -276,6 +282,11 @@ def deserialize(value, custom_objects=None):
     class_name, name = value["class_name"], value.get("registered_name")
     if class_name == "__keras_tensor__":
         return value
+    if class_name == "__slice__":
+        cfg = value["config"]
+        return slice(cfg.get("start"), cfg.get("stop"), cfg.get("step"))
+    if class_name == "__ellipsis__":
+        return Ellipsis
     if class_name == "function":
         fn = lookup_function(name or value["config"]) or lookup_function(value["config"])
         if fn is None:

@@ -91,6 +91,7 @@ class SymbolicTensor:
                                 _operator("logical_xor"))
     __neg__, __abs__, __invert__ = (_operator("negative"), _operator("absolute"),
                                     _operator("logical_not"))
+    __getitem__ = _operator("get_item")
 
 
 def is_symbolic(tree) -> bool:

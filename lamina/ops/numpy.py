@@ -232,8 +232,12 @@ def view(x, dtype=None):
 
 @op
 def get_item(x, key):
-    """``x[key]``."""
-    return jnp.asarray(x)[key]
+    """``x[key]``; a list key is a tuple of indices (as a config stores a tuple), as in Keras.
+
+    >>> get_item(jnp.arange(6).reshape(2, 3), [slice(None), 1]).tolist()
+    [1, 4]
+    """
+    return jnp.asarray(x)[tuple(key) if isinstance(key, list) else key]
 
 
 __all__ = sorted([*_TABLE, "clip", "full", "median", "divide_no_nan", "take_along_axis", "pad",

@@ -99,3 +99,21 @@ def test_tensors_given_by_keyword_are_recorded_as_call_arguments():
     np.testing.assert_array_equal(model(X), np.where(X > 0, X, -1.0))
     node = model.get_config()["layers"][-1]
     assert node["class_name"] == "Where" and len(node["inbound_nodes"][0]["args"]) == 3
+
+
+def sliced_model(lib):
+    x = lib.Input((3, 4))
+    return lib.Model(x, [x[:, 0] * 2.0, x[..., 1:3], x[:, ::2, -1]])
+
+
+@pytest.mark.parametrize("direction", ["keras_to_lamina", "lamina_to_keras"])
+def test_indexing_symbolic_tensors_interoperates_with_keras(tmp_path, direction):
+    source = sliced_model(keras if direction == "keras_to_lamina" else lamina)
+    path = str(tmp_path / "sliced.keras")
+    source.save(path)
+    loaded = (lamina.models.load_model(path) if direction == "keras_to_lamina"
+              else keras.saving.load_model(path))
+    data = np.arange(24, dtype="float32").reshape(2, 3, 4)
+    expected = [data[:, 0] * 2.0, data[..., 1:3], data[:, ::2, -1]]
+    for a, b in zip(loaded(data), expected):
+        np.testing.assert_array_equal(np.asarray(a), b)
