@@ -40,13 +40,20 @@ def test_ops_on_symbolic_tensors_are_nodes_that_replay_and_show():
     np.testing.assert_allclose(clone(X), model(X), rtol=1e-6)
 
 
-@pytest.mark.parametrize("direction", ["keras_to_lamina", "lamina_to_keras"])
-def test_op_nodes_interoperate_with_keras_files(tmp_path, direction):
-    source = ops_model(keras if direction == "keras_to_lamina" else lamina)
-    path = str(tmp_path / "ops.keras")
+def saved_and_loaded(build, tmp_path, direction):
+    """``(source, loaded)``: ``build(lib)`` saved as ``.keras`` by one library, loaded by the
+    other."""
+    source = build(keras if direction == "keras_to_lamina" else lamina)
+    path = str(tmp_path / "model.keras")
     source.save(path)
     loaded = (lamina.models.load_model(path) if direction == "keras_to_lamina"
               else keras.saving.load_model(path))
+    return source, loaded
+
+
+@pytest.mark.parametrize("direction", ["keras_to_lamina", "lamina_to_keras"])
+def test_op_nodes_interoperate_with_keras_files(tmp_path, direction):
+    source, loaded = saved_and_loaded(ops_model, tmp_path, direction)
     np.testing.assert_allclose(np.asarray(loaded(X)), np.asarray(source(X)), rtol=1e-6)
     entries = {e["class_name"]: e["module"] for e in loaded.get_config()["layers"]}
     assert entries["NotEqual"] == "keras.src.ops.numpy" and entries["Cast"] == "keras.src.ops.core"
@@ -108,11 +115,7 @@ def sliced_model(lib):
 
 @pytest.mark.parametrize("direction", ["keras_to_lamina", "lamina_to_keras"])
 def test_indexing_symbolic_tensors_interoperates_with_keras(tmp_path, direction):
-    source = sliced_model(keras if direction == "keras_to_lamina" else lamina)
-    path = str(tmp_path / "sliced.keras")
-    source.save(path)
-    loaded = (lamina.models.load_model(path) if direction == "keras_to_lamina"
-              else keras.saving.load_model(path))
+    _, loaded = saved_and_loaded(sliced_model, tmp_path, direction)
     data = np.arange(24, dtype="float32").reshape(2, 3, 4)
     expected = [data[:, 0] * 2.0, data[..., 1:3], data[:, ::2, -1]]
     for a, b in zip(loaded(data), expected):
