@@ -36,6 +36,7 @@ from lamina import mixed_precision
 from lamina.core import config
 from lamina.core.symbolic import SymbolicTensor
 from lamina.layers.input_layer import Input, InputLayer
+from lamina.layers.operation import Operation
 from lamina.models.functional import Functional, _topological_nodes
 from lamina.models.model import Model
 from lamina.models.sequential import Sequential
@@ -321,6 +322,8 @@ def _calls(graph, names, layer_ref, writer):
     def arg(value):
         if isinstance(value, SymbolicTensor):
             return tensor_names[id(value)]
+        if isinstance(value, slice) or value is Ellipsis:  # an index: x[:, 1:3]
+            return repr(value)
         if isinstance(value, (list, tuple)):
             items = [arg(v) for v in value]
             return "[" + ", ".join(items) + "]"
@@ -330,8 +333,11 @@ def _calls(graph, names, layer_ref, writer):
 
     lines = []
     for node in graph.nodes:
+        keywords = dict(node.kwargs)
+        if isinstance(node.layer, Operation):  # written as the op call it records
+            keywords.update(node.layer.arguments)
         call = ", ".join([arg(a) for a in node.args]
-                         + [f"{k}={arg(v)}" for k, v in node.kwargs.items()])
+                         + [f"{k}={arg(v)}" for k, v in keywords.items()])
         outs = [names.new(node.layer.name) for _ in node.outputs]
         for tensor, name in zip(node.outputs, outs):
             tensor_names[id(tensor)] = name
@@ -344,9 +350,17 @@ def _calls(graph, names, layer_ref, writer):
     return lines, lambda t: tensor_names[id(t)]
 
 
+def _op_ref(layer):
+    """``lamina.ops.add`` (or ``lamina.ops.image.resize``) for an Operation node."""
+    return f"lamina.ops.{'image.' if layer.module == 'image' else ''}{layer.op}"
+
+
 def _layers_in_order(graph):
+    """The layers the graph calls, in order (op nodes are written as op calls instead)."""
     seen, layers = set(), []
     for node in graph.nodes:
+        if isinstance(node.layer, Operation):
+            continue
         if id(node.layer) not in seen:
             seen.add(id(node.layer))
             layers.append(node.layer)
@@ -361,8 +375,8 @@ def _functional(model, graph):
     shared = {id(layer): names.new(f"{layer.name}_layer") for layer in _layers_in_order(graph)
               if counts[id(layer)] > 1}
     body = ["def build_model():"]
-    calls, name_of = _calls(graph, names,
-                            lambda layer: shared.get(id(layer)) or writer.layer(layer), writer)
+    calls, name_of = _calls(graph, names, lambda layer: _op_ref(layer) if isinstance(
+        layer, Operation) else shared.get(id(layer)) or writer.layer(layer), writer)
     input_lines = [f"{name_of(t)} = {_input_expr(t, t.history[0].name)}"
                    for t in _leaves(graph.inputs)]
     definitions = [f"{shared[id(layer)]} = {writer.layer(layer)}"
@@ -381,7 +395,8 @@ def _subclass(model, graph):
     attribute = {id(layer): attributes.new(layer.name, reserved=_reserved) for layer in layers}
     class_name = "".join(part.capitalize() for part in _identifier(model.name).split("_"))
     class_name = class_name if class_name.endswith("Model") else class_name + "Model"
-    calls, name_of = _calls(graph, names, lambda layer: f"self.{attribute[id(layer)]}", writer)
+    calls, name_of = _calls(graph, names, lambda layer: _op_ref(layer) if isinstance(
+        layer, Operation) else f"self.{attribute[id(layer)]}", writer)
     inputs = graph.inputs
     if single:
         unpack = [] if name_of(inputs) == "inputs" else [f"{name_of(inputs)} = inputs"]
