@@ -93,6 +93,10 @@ class SymbolicTensor:
                                     _operator("logical_not"))
     __getitem__ = _operator("get_item")
 
+    def __iter__(self):  # indexing exists, but iterating a symbolic batch has no end
+        raise TypeError(f"Iterating over a symbolic tensor is not supported ({self!r}); index "
+                        "it (x[:, 0]) or use `lamina.ops.unstack` with a known axis size.")
+
 
 def is_symbolic(tree) -> bool:
     return any(isinstance(leaf, SymbolicTensor) for leaf in jax.tree_util.tree_leaves(

@@ -120,3 +120,9 @@ def test_indexing_symbolic_tensors_interoperates_with_keras(tmp_path, direction)
     expected = [data[:, 0] * 2.0, data[..., 1:3], data[:, ::2, -1]]
     for a, b in zip(loaded(data), expected):
         np.testing.assert_array_equal(np.asarray(a), b)
+
+
+def test_iterating_a_symbolic_tensor_is_refused_not_endless():
+    x = lamina.Input((3,))
+    with pytest.raises(TypeError, match="Iterating over a symbolic tensor"):
+        first, *rest = x
