@@ -68,9 +68,9 @@ def op(fn):
 def _symbolic_call(fn, args, kwargs):
     if symbolic_handler is None:
         raise TypeError(
-            f"ops.{fn.__name__} received a symbolic tensor (a functional-model input), but this "
-            "build of lamina cannot record ops in functional models yet; call the op inside a "
-            "layer's `call` (or a `Lambda` layer) instead.")
+            f"ops.{fn.__name__} received a symbolic tensor, but nothing records ops in "
+            "functional models yet: build the model from `lamina.Input` (importing it installs "
+            "the recorder), or call the op inside a layer's `call`.")
     return symbolic_handler(fn, args, kwargs)
 
 
