@@ -48,8 +48,26 @@ def find_op(module, name):
     return function
 
 
-def _camel(name):
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+# Keras op classes whose names are not the op's name in CamelCase.
+_KERAS_NAMES = {
+    "allclose": "AllClose", "batch_normalization": "BatchNorm", "cdist": "CDist",
+    "ctc_decode": "CTCDecode", "ctc_loss": "CTCLoss", "fft": "FFT", "fft2": "FFT2",
+    "hsv_to_rgb": "HSVToRGB", "ifft2": "IFFT2", "irfft": "IRFFT", "isin": "IsIn",
+    "istft": "ISTFT", "jvp": "JVP", "layer_normalization": "LayerNorm", "psnr": "PSNR",
+    "rfft": "RFFT", "rgb_to_grayscale": "RGBToGrayscale", "rgb_to_hsv": "RGBToHSV",
+    "rms_normalization": "RMSNorm", "searchsorted": "SearchSorted", "ssim": "SSIM",
+    "stft": "STFT", "svd": "SVD"}
+_OP_NAMES = {cls: op for op, cls in _KERAS_NAMES.items()}
+
+
+def keras_class(op):
+    """The Keras class of op ``op``: ``not_equal`` -> ``NotEqual``, ``rfft`` -> ``RFFT``."""
+    return _KERAS_NAMES.get(op) or "".join(part[:1].upper() + part[1:] for part in op.split("_"))
+
+
+def op_name(keras_class_name):
+    """The op of a Keras op class: ``NotEqual`` -> ``not_equal``, ``RFFT`` -> ``rfft``."""
+    return _OP_NAMES.get(keras_class_name) or naming.to_snake_case(keras_class_name)
 
 
 def _parameters(function):
@@ -74,7 +92,7 @@ class Operation(Layer):
         self._function = find_op(module, op)
         super().__init__(name=name or naming.unique_name(op), autocast=False)
         self.op, self.module, self.arguments = op, module, arguments
-        self._keras_class_name = _camel(op)  # summaries show `add (Add)`, as Keras does
+        self._keras_class_name = keras_class(op)  # summaries show `add (Add)`, as Keras does
 
     def call(self, *args):
         return self._function(*args, **self.arguments)
@@ -92,7 +110,7 @@ class Operation(Layer):
         module = entry["module"].rsplit(".", 1)[-1]
         cfg = {k: config.deserialize(v) for k, v in entry.get("config", {}).items()}
         name = cfg.pop("name", None)
-        return cls(naming.to_snake_case(entry["class_name"]), module, name=name, **cfg)
+        return cls(op_name(entry["class_name"]), module, name=name, **cfg)
 
 
 def is_operation_entry(entry):

@@ -111,7 +111,8 @@ def model_from_config(cfg, custom_objects=None, compile=True, safe_mode=True):
             raise CorruptFileError(f"The model config does not fit class "
                                    f"'{cfg['class_name']}': {type(error).__name__}: "
                                    f"{error}") from error
-        if compile and isinstance(cfg.get("compile_config"), dict):
+        if compile and isinstance(cfg.get("compile_config"), dict) and cfg["compile_config"]:
+            # Keras writes `{}` for a model that was never compiled.
             compile_from_config(model, cfg["compile_config"])
     return model
 

@@ -126,3 +126,22 @@ def test_iterating_a_symbolic_tensor_is_refused_not_endless():
     x = lamina.Input((3,))
     with pytest.raises(TypeError, match="Iterating over a symbolic tensor"):
         first, *rest = x
+
+
+def test_every_keras_op_class_maps_to_a_lamina_op_and_back():
+    import importlib
+    import inspect
+
+    from keras.src.ops.operation import Operation as KerasOperation
+
+    from lamina.layers.operation import find_op, keras_class, op_name
+    checked = 0
+    for module in ("numpy", "nn", "math", "core", "linalg", "image", "einops"):
+        namespace = importlib.import_module(f"keras.src.ops.{module}")
+        for name, cls in vars(namespace).items():
+            if (inspect.isclass(cls) and issubclass(cls, KerasOperation)
+                    and cls.__module__ == namespace.__name__ and name != "SegmentReduction"):
+                op = op_name(name)
+                assert find_op(module, op) is not None and keras_class(op) == name, name
+                checked += 1
+    assert checked > 250

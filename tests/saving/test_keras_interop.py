@@ -124,3 +124,16 @@ def test_weight_paths_follow_keras_attribute_rules(tmp_path):
         "ours.weights.h5")
     theirs.load_weights(tmp_path / "ours.weights.h5")
     np.testing.assert_allclose(theirs(x), ours(x), rtol=1e-6)
+
+
+def test_a_keras_model_never_compiled_loads_uncompiled_without_warnings(tmp_path):
+    import warnings
+
+    import lamina
+    x = keras.Input((3,))
+    path = str(tmp_path / "plain.keras")
+    keras.Model(x, keras.layers.Dense(2)(x)).save(path)  # Keras writes compile_config {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = lamina.models.load_model(path)
+    assert model.optimizer is None
