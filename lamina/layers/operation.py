@@ -97,6 +97,13 @@ class Operation(Layer):
     def call(self, *args):
         return self._function(*args, **self.arguments)
 
+    def get_config(self):
+        return {"name": self.name, "op": self.op, "module": self.module, **self.arguments}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
     def keras_entry(self):
         """This node's layer entry in a functional config, in Keras's form."""
         cfg = {"name": self.name}

@@ -145,3 +145,14 @@ def test_every_keras_op_class_maps_to_a_lamina_op_and_back():
                 assert find_op(module, op) is not None and keras_class(op) == name, name
                 checked += 1
     assert checked > 250
+
+
+def test_a_model_with_op_nodes_clones_and_trains():
+    model = ops_model(lamina)
+    clone = lamina.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    np.testing.assert_allclose(clone(X), model(X), rtol=1e-6)
+    assert [type(a) for a in clone.layers] == [type(b) for b in model.layers]
+    model.compile("sgd", "mse")
+    losses = model.fit(X, np.zeros((3, 2), "float32"), epochs=3, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
