@@ -12,7 +12,8 @@ from lamina import activations
 from lamina.core.input_spec import InputSpec
 from lamina.layers import _conv_impl
 from lamina.layers.conv import as_tuple, rank_alias
-from lamina.layers.recurrent.cell import RecurrentCell, check_positive, forget_bias_initializer
+from lamina.layers.recurrent.cell import RecurrentCell, check_positive
+from lamina.layers.recurrent.lstm import lstm_bias, lstm_update
 from lamina.layers.recurrent.rnn import RNN, cell_properties
 
 _CELL_ARGUMENTS = ("filters", "kernel_size", "strides", "padding", "data_format",
@@ -96,11 +97,7 @@ class ConvLSTMCell(RecurrentCell):
         self.kernel = self._add_cell_weight("kernel", self.kernel_size + (channels, gates))
         self.recurrent_kernel = self._add_cell_weight("recurrent_kernel",
                                                       self.kernel_size + (self.filters, gates))
-        self.bias = None
-        if self.use_bias:
-            init = (forget_bias_initializer(self.bias_initializer, self.filters)
-                    if self.unit_forget_bias else self.bias_initializer)
-            self.bias = self._add_cell_weight("bias", (gates,), init)
+        self.bias = lstm_bias(self, self.filters)
 
     def get_initial_state(self, batch_size=None):
         shape = (batch_size,) + self.state_spatial + (self.filters,)
@@ -115,10 +112,7 @@ class ConvLSTMCell(RecurrentCell):
         h, c = states
         ones = (1,) * self.rank
         z = projected + _conv(h, self.recurrent_kernel.value, recurrent_masks, ones, "same", ones)
-        z_i, z_f, z_c, z_o = jnp.split(z, 4, axis=-1)
-        gate = self.recurrent_activation
-        c = gate(z_f) * c + gate(z_i) * self.activation(z_c)
-        h = gate(z_o) * self.activation(c)
+        h, c = lstm_update(self, z, c)
         return h, [h, c]
 
 

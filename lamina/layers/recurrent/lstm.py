@@ -56,11 +56,7 @@ class LSTMCell(RecurrentCell):
         units = self.units
         self.kernel = self._add_cell_weight("kernel", (input_shape[-1], 4 * units))
         self.recurrent_kernel = self._add_cell_weight("recurrent_kernel", (units, 4 * units))
-        self.bias = None
-        if self.use_bias:
-            init = (forget_bias_initializer(self.bias_initializer, units)
-                    if self.unit_forget_bias else self.bias_initializer)
-            self.bias = self._add_cell_weight("bias", (4 * units,), init)
+        self.bias = lstm_bias(self, units)
 
     def project(self, inputs, input_masks=None):
         z = masked_matmul(inputs, self.kernel.value, input_masks)
@@ -69,11 +65,27 @@ class LSTMCell(RecurrentCell):
     def transition(self, projected, states, recurrent_masks=None):
         h, c = states
         z = projected + masked_matmul(h, self.recurrent_kernel.value, recurrent_masks)
-        z_i, z_f, z_c, z_o = jnp.split(z, 4, axis=-1)
-        gate = self.recurrent_activation
-        c = gate(z_f) * c + gate(z_i) * self.activation(z_c)
-        h = gate(z_o) * self.activation(c)
+        h, c = lstm_update(self, z, c)
         return h, [h, c]
+
+
+def lstm_bias(cell, units):
+    """An LSTM cell's ``bias`` (gate blocks i, f, c, o of ``units``), or ``None`` without
+    ``use_bias``; ``unit_forget_bias`` starts the forget block at one (Keras's rule)."""
+    if not cell.use_bias:
+        return None
+    init = (forget_bias_initializer(cell.bias_initializer, units) if cell.unit_forget_bias
+            else cell.bias_initializer)
+    return cell._add_cell_weight("bias", (4 * units,), init)
+
+
+def lstm_update(cell, z, c):
+    """``(h, c)`` after one step, from the gates' pre-activations ``z`` (i, f, c, o on the last
+    axis) and the previous cell state ``c``, with the cell's activations."""
+    z_i, z_f, z_c, z_o = jnp.split(z, 4, axis=-1)
+    gate = cell.recurrent_activation
+    c = gate(z_f) * c + gate(z_i) * cell.activation(z_c)
+    return gate(z_o) * cell.activation(c), c
 
 
 @cell_properties(*_CELL_ARGUMENTS)
