@@ -1,6 +1,7 @@
 """Timing shared by the training benchmarks: epoch times of a Keras-style ``fit`` and of a
 PyTorch eager loop, and round-robin repeats (a busy spell on the machine hits every run)."""
 
+import argparse
 import statistics
 import time
 
@@ -61,3 +62,34 @@ def round_robin(runs, repeats):
         for name, run in runs.items():
             medians[name].append(statistics.median(run()))
     return {name: statistics.median(values) for name, values in medians.items()}
+
+
+def training_parser(description, rows):
+    """The arguments every training bench takes: ``--rows``, ``--epochs``, ``--repeats``,
+    ``--no-keras``, ``--no-torch``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--rows", type=int, default=rows)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-keras", action="store_true")
+    parser.add_argument("--no-torch", action="store_true")
+    return parser
+
+
+def add_baselines(runs, args, keras_run, torch_name, torch_run):
+    """Adds ``"keras fit (jax)"`` (``keras_run(keras)``) and ``torch_name`` (``torch_run()``)
+    to ``runs`` where the library is installed and ``args`` does not turn it off."""
+    if not args.no_keras:
+        try:
+            import keras
+        except ImportError:
+            print("keras not installed: skipping Keras")
+        else:
+            runs["keras fit (jax)"] = lambda: keras_run(keras)
+    if not args.no_torch:
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            print("torch not installed: skipping PyTorch")
+        else:
+            runs[torch_name] = torch_run

@@ -11,7 +11,6 @@ The jit loop is the model written directly with ``lax.conv_general_dilated`` and
     python bench/fit_cnn.py [--rows 2048] [--epochs 4] [--repeats 3] [--no-keras] [--no-torch]
 """
 
-import argparse
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
@@ -20,8 +19,8 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 import optax  # noqa: E402
-from _timing import (fit_epoch_times, per_epoch_times, round_robin,  # noqa: E402
-                     torch_epoch_times)
+from _timing import (add_baselines, fit_epoch_times, per_epoch_times,  # noqa: E402
+                     round_robin, torch_epoch_times, training_parser)
 from jax import lax  # noqa: E402
 
 BATCH = 128
@@ -121,30 +120,14 @@ def bench_torch(x, y, epochs):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=2048)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--no-keras", action="store_true")
-    parser.add_argument("--no-torch", action="store_true")
-    args = parser.parse_args()
+    args = training_parser(__doc__.splitlines()[0], rows=2048).parse_args()
     x, y = data(args.rows)
     steps = args.rows // BATCH
     import lamina
     runs = {"jax.jit loop (lax ops)": lambda: bench_jit_loop(x, y, args.epochs),
             "lamina fit": lambda: bench_fit(lamina, x, y, args.epochs)}
-    if not args.no_keras:
-        try:
-            import keras
-            runs["keras fit (jax)"] = lambda: bench_fit(keras, x, y, args.epochs)
-        except ImportError:
-            print("keras not installed: skipping Keras")
-    if not args.no_torch:
-        try:
-            import torch  # noqa: F401
-            runs["torch eager"] = lambda: bench_torch(x, y, args.epochs)
-        except ImportError:
-            print("torch not installed: skipping PyTorch")
+    add_baselines(runs, args, lambda keras: bench_fit(keras, x, y, args.epochs), "torch eager",
+                  lambda: bench_torch(x, y, args.epochs))
     results = {name: seconds / steps * 1e3
                for name, seconds in round_robin(runs, args.repeats).items()}
     base = results["jax.jit loop (lax ops)"]

@@ -12,14 +12,14 @@ the same with GRU(64) (``nn.GRU``).
                              [--no-keras] [--no-torch]
 """
 
-import argparse
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
-from _timing import fit_epoch_times, round_robin, torch_epoch_times  # noqa: E402
+from _timing import (add_baselines, fit_epoch_times, round_robin,  # noqa: E402
+                     torch_epoch_times, training_parser)
 
 BATCH, STEPS, FEATURES, UNITS, CLASSES = 64, 100, 8, 64, 10
 
@@ -61,13 +61,8 @@ def bench_torch(x, y, epochs, kind):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = training_parser(__doc__.splitlines()[0], rows=512)
     parser.add_argument("--cell", choices=["lstm", "gru"], default="lstm")
-    parser.add_argument("--rows", type=int, default=512)
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--no-keras", action="store_true")
-    parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args()
     x, y = data(args.rows)
     steps = args.rows // BATCH
@@ -75,18 +70,8 @@ def main():
     kind = args.cell
     runs = {"lamina fit": lambda: bench_fit(lamina, x, y, args.epochs, kind),
             "lamina fit, scanned cell": lambda: bench_fit(lamina, x, y, args.epochs, kind, True)}
-    if not args.no_keras:
-        try:
-            import keras
-            runs["keras fit (jax)"] = lambda: bench_fit(keras, x, y, args.epochs, kind)
-        except ImportError:
-            print("keras not installed: skipping Keras")
-    if not args.no_torch:
-        try:
-            import torch  # noqa: F401
-            runs[f"torch nn.{kind.upper()} (eager)"] = lambda: bench_torch(x, y, args.epochs, kind)
-        except ImportError:
-            print("torch not installed: skipping PyTorch")
+    add_baselines(runs, args, lambda keras: bench_fit(keras, x, y, args.epochs, kind),
+                  f"torch nn.{kind.upper()} (eager)", lambda: bench_torch(x, y, args.epochs, kind))
     results = {name: steps / seconds for name, seconds in round_robin(runs, args.repeats).items()}
     print(f"{kind.upper()}({UNITS}) classifier, {STEPS} steps x {FEATURES} features, batch "
           f"{BATCH}, {args.rows} rows, {args.epochs} epochs (first excluded), {args.repeats} "
